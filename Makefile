@@ -1,0 +1,59 @@
+# ankigen: `make build` writes dist/*.apkg, `make test` proves it with the real Anki.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Stamps record what is installed; they are redone when pyproject.toml changes.
+BASE_STAMP := $(VENV)/.installed-base
+TEST_STAMP := $(VENV)/.installed-test
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BASE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $(BASE_STAMP) $@
+
+.PHONY: install
+install: $(TEST_STAMP) ## Set up .venv with everything (tests, lint) installed
+
+.PHONY: build
+build: $(BASE_STAMP) ## Build dist/*.apkg from content/
+	$(BIN)/ankigen build
+
+.PHONY: check
+check: $(BASE_STAMP) ## Validate content/ without writing anything
+	$(BIN)/ankigen check
+
+.PHONY: test
+test: $(TEST_STAMP) ## Run the test suite (imports decks with the official anki package)
+	$(BIN)/python -m pytest
+
+.PHONY: lint
+lint: $(TEST_STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+.PHONY: format
+format: $(TEST_STAMP) ## Reformat the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: bench
+bench: $(BASE_STAMP) ## Time a build of 10,000 generated cards
+	$(BIN)/python benchmarks/bench_build.py
+
+.PHONY: clean
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf dist build

@@ -1,0 +1,129 @@
+"""The straight line: discover -> parse -> resolve -> render -> package.
+
+Everything is gathered and validated before anything is written (mkdocs' rule),
+so a bad card fails the build before a package or the lock file is touched.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.config import Config
+from ankigen.errors import BuildError, Problem, display_path
+from ankigen.markdown import make_parser
+from ankigen.model import Note, SourceCard
+from ankigen.notetypes import NOTE_TYPES, card_css
+from ankigen.package import write_package
+from ankigen.parse import parse_file
+from ankigen.recipes import REGISTRY, load_recipe_folders
+from ankigen.render import render_card
+from ankigen.resolve import Resolver
+from ankigen.stamps import content_digest, now, read_lock, restamp, write_lock
+
+
+@dataclass(frozen=True, slots=True)
+class DeckReport:
+    path: Path
+    notes: int
+    media: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    decks: tuple[DeckReport, ...]
+    removed: tuple[str, ...]  # card keys in the lock but no longer in the sources
+
+
+def discover(content: Path) -> list[Path]:
+    """Markdown files under `content/`, sorted; README files describe, they are not cards."""
+    if not content.is_dir():
+        raise BuildError([Problem(content, 1, "content folder not found: create it or set 'content'")])
+    return sorted(p for p in content.rglob("*.md") if p.name.lower() != "readme.md")
+
+
+def collect(config: Config) -> list[Note]:
+    """Every note of the project, fully rendered and validated; writes nothing."""
+    _load_recipes(config)
+    md = make_parser()
+    problems: list[Problem] = []
+    cards = [card for path in discover(config.content) for card in parse_file(md, path, problems)]
+    _check_unique_ids(cards, problems)
+    if problems:
+        raise BuildError(problems)
+    resolver = Resolver(REGISTRY)
+    notes = []
+    for card in cards:
+        resolved = resolver.resolve(card, problems)
+        notes.append(render_card(md, card, resolved))
+    if problems:
+        raise BuildError(problems)
+    return notes
+
+
+def build(config: Config) -> BuildReport:
+    notes = collect(config)
+    previous = read_lock(config.lock)
+    digests = {note_key(n): content_digest(n.kind.value, n.fields, n.tags) for n in notes}
+    digests.update(_note_type_digests())
+    stamps = restamp(previous, digests, now())
+    by_namespace: dict[str, list[Note]] = defaultdict(list)
+    for note in notes:
+        by_namespace[note.namespace].append(note)
+    type_mod = max(stamps[key].mod for key in _note_type_digests())
+    reports = []
+    for namespace in sorted(by_namespace):
+        group = by_namespace[namespace]
+        mods = [stamps[note_key(n)].mod for n in group]
+        path = config.output / f"{namespace}.apkg"
+        write_package(path, group, mods, max([type_mod, *mods]))
+        media = {item.name for n in group for item in n.media}
+        reports.append(DeckReport(path, len(group), len(media)))
+    write_lock(config.lock, stamps)
+    removed = tuple(sorted(k for k in previous if k not in stamps))
+    return BuildReport(tuple(reports), removed)
+
+
+def note_key(note: Note) -> str:
+    return f"note:{note.namespace}/{note.card_id}"
+
+
+def _note_type_digests() -> dict[str, str]:
+    css = card_css()
+    return {
+        f"notetype:{t.model_id}": content_digest(t.name, t.fields, repr(t.templates), css)
+        for t in NOTE_TYPES.values()
+    }
+
+
+def _check_unique_ids(cards: list[SourceCard], problems: list[Problem]) -> None:
+    seen: dict[tuple[str, str], SourceCard] = {}
+    for card in cards:
+        first = seen.setdefault((card.namespace, card.card_id), card)
+        if first is not card:
+            problems.append(
+                Problem(
+                    card.path,
+                    card.line,
+                    f"duplicate card id '{card.card_id}': also used at "
+                    f"{display_path(first.path)}:{first.line}; "
+                    f"ids must be unique within deck '{card.namespace}'",
+                )
+            )
+
+
+def _load_recipes(config: Config) -> None:
+    try:
+        load_recipe_folders(config.recipes)
+    except Exception as error:  # a recipe module that cannot be imported
+        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+        if isinstance(error, SyntaxError) and error.filename:
+            where = Problem(Path(error.filename), error.lineno or 1, "")
+        elif frame is not None:
+            where = Problem(Path(frame.filename), frame.lineno or 1, "")
+        else:
+            where = Problem(config.root, 1, "")
+        message = f"cannot load recipes: {type(error).__name__}: {error}"
+        raise BuildError([Problem(where.path, where.line, message)]) from error

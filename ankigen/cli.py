@@ -1,0 +1,55 @@
+"""`ankigen build` and `ankigen check`: the only place that prints or exits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ankigen.build import build, collect
+from ankigen.config import load_config
+from ankigen.errors import BuildError, display_path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ankigen", description="Turn Markdown notes into Anki decks (.apkg)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("build", "write one .apkg per root deck"),
+        ("check", "parse and validate everything, write nothing"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument(
+            "--root", type=Path, default=Path("."), help="project folder (default: .)"
+        )
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.root)
+        if args.command == "check":
+            notes = collect(config)
+            print(f"ok: {len(notes)} cards, no problems")
+            return 0
+        report = build(config)
+    except BuildError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"ankigen: {count} problem{'s' * (count != 1)}, nothing written", file=sys.stderr)
+        return 1
+    for deck in report.decks:
+        print(f"wrote {display_path(deck.path)}: {deck.notes} notes, {deck.media} media files")
+    if report.removed:
+        print(
+            f"note: {len(report.removed)} card(s) left the sources but stay in users' collections "
+            "(an .apkg cannot delete): " + ", ".join(report.removed),
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The one configured Markdown parser and renderer, shared by every step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ankigen.highlight import highlight
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark with raw HTML off, so `<script>` in a note is shown as text, never run.
+
+    `text_join` is off so that escaped characters stay `text_special` tokens: a `$`
+    left in a plain `text` token is then certainly an unbalanced math delimiter.
+    """
+    md = MarkdownIt("commonmark", {"html": False})
+    md.use(front_matter_plugin)
+    md.use(dollarmath_plugin, double_inline=False)
+    md.enable(["table", "strikethrough"])
+    md.disable("text_join")
+    _add_render_rules(md)
+    return md
+
+
+def _add_render_rules(md: MarkdownIt) -> None:
+    rules: dict[str, Any] = {
+        "math_inline": _math_inline,
+        "math_block": _math_block,
+        "math_block_label": _math_block,
+        "text_special": _text_special,
+        "fence": _fence,
+        "image": _image,
+    }
+    for name, rule in rules.items():
+        md.add_render_rule(name, rule)
+
+
+def _math_inline(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # Anki's MathJax reads \( \); escaping keeps `<` from opening a tag.
+    return "\\(" + escapeHtml(tokens[idx].content) + "\\)"
+
+
+def _math_block(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return '<div class="math">\\[' + escapeHtml(tokens[idx].content.strip()) + "\\]</div>\n"
+
+
+def _text_special(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return escapeHtml(tokens[idx].content)
+
+
+def _fence(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    directive_html: dict[int, str] = env.get("directive_html", {})
+    if token.map is not None and token.map[0] + 1 in directive_html:
+        return directive_html[token.map[0] + 1]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    return highlight(token.content, language)
+
+
+def _image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    name = env.get("image_names", {}).get(src, src)
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    return f'<img src="{escapeHtml(name)}" alt="{escapeHtml(alt)}">'
+
+
+def inline_text(token: Token) -> str:
+    """The plain text of an inline token, for tags and messages."""
+    return "".join(child.content for child in token.children or [] if child.type != "softbreak")

@@ -1,0 +1,81 @@
+"""The values that flow through the pipeline: each step takes some and returns new ones."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markdown_it.token import Token
+
+
+class NoteKind(enum.Enum):
+    """Which note type a card becomes; the value is the note type's stable key."""
+
+    BASIC = "basic"
+    REVERSED = "reversed"
+    CLOZE = "cloze"
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A fenced block that asks a registered recipe for a figure or a worked example."""
+
+    kind: str  # "figure" or "example"
+    name: str
+    params: dict[str, Any]
+    line: int  # line of the opening fence
+    param_lines: dict[str, int]  # where each parameter is written, for errors
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCard:
+    """One card as written: token slices of its file, before anything is resolved."""
+
+    path: Path
+    line: int
+    card_id: str
+    kind: NoteKind
+    deck: str
+    tags: tuple[str, ...]
+    question: Token  # an inline token
+    answer: tuple[Token, ...]
+    extra: tuple[Token, ...]
+    source: Token | None  # an inline token
+    directives: tuple[Directive, ...]
+
+    @property
+    def namespace(self) -> str:
+        """Ids are unique per root deck, and the note GUID is derived from both."""
+        return self.deck.split("::", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file packaged with the deck, named by a hash of its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What a card's images and directives turned into, keyed for the renderer."""
+
+    image_names: dict[str, str]  # src as written -> packaged media name
+    directive_html: dict[int, str]  # fence line -> HTML
+    media: tuple[Media, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A rendered card, ready to be packaged: HTML fields in note-type order."""
+
+    namespace: str
+    card_id: str
+    kind: NoteKind
+    deck: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    media: tuple[Media, ...]

@@ -1,0 +1,122 @@
+"""Notes -> .apkg. The only module that imports genanki.
+
+GUIDs come from the deck namespace and the card id, so edits update the same
+note; the zip is written with fixed entry times, so the same input gives the
+same bytes; the file appears by rename, so a failed build leaves the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import genanki
+
+from ankigen.model import Media, Note
+from ankigen.notetypes import NOTE_TYPES, NoteType, card_css
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def note_guid(namespace: str, card_id: str) -> str:
+    """Stable across edits: only the namespace and the author's id go in."""
+    return str(genanki.guid_for(namespace, card_id))
+
+
+def deck_id(name: str) -> int:
+    """A fixed id per deck name, in the range genanki recommends."""
+    digest = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big")
+    return (1 << 30) + digest % (1 << 30)
+
+
+class _StampedNote(genanki.Note):  # type: ignore[misc]
+    """A note written with its own modification time instead of the package's."""
+
+    def __init__(self, mod: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def _genanki_model(note_type: NoteType) -> genanki.Model:
+    return genanki.Model(
+        note_type.model_id,
+        note_type.name,
+        fields=[{"name": name} for name in note_type.fields],
+        templates=[
+            {"name": t.name, "qfmt": t.question, "afmt": t.answer} for t in note_type.templates
+        ],
+        css=card_css(),
+        model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
+    )
+
+
+def write_package(
+    path: Path, notes: Sequence[Note], note_mods: Sequence[int], package_mod: int
+) -> None:
+    """Writes the package atomically. `package_mod` dates the note types and the collection."""
+    models = {kind: _genanki_model(note_type) for kind, note_type in NOTE_TYPES.items()}
+    decks: dict[str, genanki.Deck] = {}
+    media: dict[str, Media] = {}
+    for note, mod in zip(notes, note_mods, strict=True):
+        deck = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
+        deck.add_note(
+            _StampedNote(
+                mod,
+                model=models[note.kind],
+                fields=list(note.fields),
+                tags=list(note.tags),
+                guid=note_guid(note.namespace, note.card_id),
+            )
+        )
+        media.update((item.name, item) for item in note.media)
+    package = genanki.Package([decks[name] for name in sorted(decks)])
+    collection = _collection_bytes(package, package_mod)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(handle, 0o644)
+        with os.fdopen(handle, "wb") as stream:
+            _write_zip(stream, collection, [media[name] for name in sorted(media)])
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _collection_bytes(package: genanki.Package, timestamp: int) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "collection.anki2"
+        connection = sqlite3.connect(database)
+        try:
+            package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
+            connection.commit()
+        finally:
+            connection.close()
+        return database.read_bytes()
+
+
+def _write_zip(stream: Any, collection: bytes, media: Sequence[Media]) -> None:
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        _add(archive, "collection.anki2", collection)
+        names = {str(index): item.name for index, item in enumerate(media)}
+        _add(archive, "media", json.dumps(names, ensure_ascii=False).encode("utf-8"))
+        for index, item in enumerate(media):
+            _add(archive, str(index), item.data)
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)

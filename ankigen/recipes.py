@@ -1,0 +1,185 @@
+"""Figures and worked examples are plain functions registered by name.
+
+The Markdown only names a recipe and passes parameters (TOML values): content is
+never executed. Recipes live outside the engine, in folders the config lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import sys
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BadParameter(Exception):
+    """Raised by a recipe for a value it cannot draw or compute; reported at that parameter."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+class RecipeError(Exception):
+    """A directive's call cannot be made: the message names the parameter and the fix."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    kind: str
+    name: str
+    function: Callable[..., Any]
+
+    def call(self, params: dict[str, Any]) -> Any:
+        """Checks the parameters against the signature, then calls the recipe."""
+        kwargs = bind_parameters(self, params)
+        try:
+            return self.function(**kwargs)
+        except BadParameter as error:
+            raise RecipeError(
+                f"parameter '{error.name}' of {self.kind} '{self.name}': {error.message}",
+                error.name,
+            ) from error
+
+
+class Registry:
+    """Name -> recipe, per kind ("figure", "example")."""
+
+    def __init__(self) -> None:
+        self._recipes: dict[tuple[str, str], Recipe] = {}
+
+    def register(self, kind: str, name: str) -> Callable[[F], F]:
+        def decorate(function: F) -> F:
+            known = self._recipes.get((kind, name))
+            if known is not None and _origin(known.function) != _origin(function):
+                raise ValueError(f"{kind} '{name}' is registered twice")
+            self._recipes[(kind, name)] = Recipe(kind, name, function)
+            return function
+
+        return decorate
+
+    def get(self, kind: str, name: str) -> Recipe | None:
+        return self._recipes.get((kind, name))
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(name for k, name in self._recipes if k == kind)
+
+
+REGISTRY = Registry()
+
+
+def figure(name: str) -> Callable[[F], F]:
+    """Registers a function returning a matplotlib Figure under `name`."""
+    return REGISTRY.register("figure", name)
+
+
+def worked_example(name: str) -> Callable[[F], F]:
+    """Registers a function returning an `ankigen.WorkedExample` under `name`."""
+    return REGISTRY.register("example", name)
+
+
+def _origin(function: Callable[..., Any]) -> tuple[str, str]:
+    return (inspect.getfile(function), function.__qualname__)
+
+
+def load_recipe_folders(folders: Sequence[Path]) -> None:
+    """Imports every module of each folder (a package) so its decorators register.
+
+    The package gets a name derived from its absolute path: two projects with a
+    `figures/` folder each never share a module, and loading twice is a no-op.
+    """
+    for folder in folders:
+        folder = folder.resolve()
+        init = folder / "__init__.py"
+        if not init.is_file():
+            raise FileNotFoundError(f"{folder}: a recipe folder needs an __init__.py")
+        package_name = "ankigen_recipes_" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+        if package_name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(
+                package_name, init, submodule_search_locations=[str(folder)]
+            )
+            assert spec is not None and spec.loader is not None
+            package = importlib.util.module_from_spec(spec)
+            sys.modules[package_name] = package
+            spec.loader.exec_module(package)
+        for module in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{package_name}.{module.name}")
+
+
+def bind_parameters(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments for the call, or a RecipeError naming the parameter."""
+    signature = inspect.signature(recipe.function)
+    hints = typing.get_type_hints(recipe.function)
+    accepted = [p.name for p in signature.parameters.values()]
+    label = f"{recipe.kind} '{recipe.name}'"
+    for name in params:
+        if name not in signature.parameters:
+            takes = ", ".join(accepted) or "no parameters"
+            raise RecipeError(f"unknown parameter '{name}' for {label}: it takes {takes}", name)
+    for parameter in signature.parameters.values():
+        if parameter.name not in params:
+            if parameter.default is inspect.Parameter.empty:
+                raise RecipeError(
+                    f"missing parameter '{parameter.name}' for {label}: "
+                    f"add '{parameter.name} = ...' to the block"
+                )
+            continue
+        hint = hints.get(parameter.name, Any)
+        value = params[parameter.name]
+        if not _matches(value, hint):
+            raise RecipeError(
+                f"parameter '{parameter.name}' of {label} must be {_describe(hint)}, "
+                f"got {value!r}",
+                parameter.name,
+            )
+    return dict(params)
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return True
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is typing.Literal:
+        return any(value == arg and type(value) is type(arg) for arg in args)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in args)
+    if origin in (list, tuple, Sequence):
+        item = args[0] if args else Any
+        return isinstance(value, list) and all(_matches(v, item) for v in value)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin in (list, tuple, Sequence):
+        return f"a list of {_describe(args[0]) if args else 'values'}"
+    return getattr(hint, "__name__", str(hint))

@@ -1,0 +1,150 @@
+"""Images and directives -> media and HTML. The only step that runs recipe code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
+from ankigen.errors import Problem
+from ankigen.model import Directive, Media, Resolved, SourceCard
+from ankigen.recipes import RecipeError, Registry
+from ankigen.svg import figure_to_svg, is_figure
+from ankigen.worked import WorkedExample, render_worked_example
+
+
+class Resolver:
+    """Resolves cards one by one, rendering each distinct directive call once per build."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._calls: dict[str, tuple[str, Media | None]] = {}
+
+    def resolve(self, card: SourceCard, problems: list[Problem]) -> Resolved:
+        media: dict[str, Media] = {}
+        image_names: dict[str, str] = {}
+        for inline, image in _images(card):
+            src = str(image.attrGet("src") or "")
+            found = _load_image(card.path, src, _line_of(inline, src), problems)
+            if found is not None:
+                image_names[src] = found.name
+                media[found.name] = found
+        directive_html: dict[int, str] = {}
+        for directive in card.directives:
+            result = self._call(card.path, directive, problems)
+            if result is not None:
+                html, item = result
+                directive_html[directive.line] = html
+                if item is not None:
+                    media[item.name] = item
+        return Resolved(image_names, directive_html, tuple(media[k] for k in sorted(media)))
+
+    def _call(
+        self, path: Path, directive: Directive, problems: list[Problem]
+    ) -> tuple[str, Media | None] | None:
+        key = json.dumps([directive.kind, directive.name, directive.params], sort_keys=True)
+        if key in self._calls:
+            return self._calls[key]
+        recipe = self.registry.get(directive.kind, directive.name)
+        if recipe is None:
+            known = ", ".join(self.registry.names(directive.kind)) or "none"
+            problems.append(
+                Problem(
+                    path,
+                    directive.line,
+                    f"unknown {directive.kind} '{directive.name}': registered are {known}",
+                )
+            )
+            return None
+        try:
+            value = recipe.call(directive.params)
+        except RecipeError as error:
+            line = directive.param_lines.get(error.parameter or "", directive.line)
+            problems.append(Problem(path, line, error.message))
+            return None
+        except Exception as error:  # a recipe's own bug, reported where it was called
+            problems.append(
+                Problem(
+                    path,
+                    directive.line,
+                    f"{directive.kind} '{directive.name}' failed: {type(error).__name__}: {error}",
+                )
+            )
+            return None
+        result = _to_html(directive, value)
+        if result is None:
+            problems.append(
+                Problem(
+                    path,
+                    directive.line,
+                    f"{directive.kind} recipe '{directive.name}' returned {type(value).__name__}: "
+                    "a figure must return a matplotlib Figure, an example a WorkedExample",
+                )
+            )
+            return None
+        self._calls[key] = result
+        return result
+
+
+def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None] | None:
+    if directive.kind == "figure" and is_figure(value):
+        data = figure_to_svg(value, salt=directive.name)
+        media = Media(_hashed_name(directive.name, data, ".svg"), data)
+        alt = escapeHtml(directive.name)
+        return f'<div class="figure"><img src="{media.name}" alt="{alt}"></div>\n', media
+    if directive.kind == "example" and isinstance(value, WorkedExample):
+        return render_worked_example(directive.name, value), None
+    return None
+
+
+def _images(card: SourceCard) -> Iterator[tuple[Token, Token]]:
+    blocks = [card.question, *card.answer, *card.extra]
+    if card.source is not None:
+        blocks.append(card.source)
+    for block in blocks:
+        for child in _descendants(block):
+            if child.type == "image":
+                yield block, child
+
+
+def _descendants(token: Token) -> Iterator[Token]:
+    for child in token.children or []:
+        yield child
+        yield from _descendants(child)
+
+
+def _load_image(card_path: Path, src: str, line: int, problems: list[Problem]) -> Media | None:
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc:
+        problems.append(
+            Problem(card_path, line, f"image '{src}' is not a local file: save it beside the notes")
+        )
+        return None
+    path = card_path.parent / unquote(parts.path)
+    if not path.is_file():
+        problems.append(
+            Problem(card_path, line, f"image '{src}' not found: no file at {path}")
+        )
+        return None
+    data = path.read_bytes()
+    return Media(_hashed_name(path.stem, data, path.suffix.lower()), data)
+
+
+def _hashed_name(stem: str, data: bytes, suffix: str) -> str:
+    """A changed file gets a new name, so Anki's flat media folder never serves a stale one;
+    the slug never starts with `_`, a prefix Anki treats as never-refreshed."""
+    slug = re.sub(r"[^A-Za-z0-9-]+", "-", stem).strip("-_") or "media"
+    return f"{slug}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+
+
+def _line_of(inline: Token, needle: str) -> int:
+    start = inline.map[0] + 1 if inline.map else 1
+    offset = max(inline.content.find(needle), 0)
+    return start + inline.content[:offset].count("\n")

@@ -1,0 +1,110 @@
+"""Worked examples: recipes return steps, one renderer makes every example look alike."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from markdown_it.common.utils import escapeHtml
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of a calculation. `formula`, `substituted` and `result` are LaTeX."""
+
+    label: str
+    formula: str = ""
+    substituted: str = ""
+    result: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A small table (for example one row per layer); cells are LaTeX or plain text."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkedExample:
+    """What a worked-example recipe returns: a title and its steps in order."""
+
+    title: str
+    steps: tuple[Step | Table, ...]
+
+
+def num(value: float, digits: int = 4) -> str:
+    """A number in LaTeX, the same way everywhere: `digits` significant digits,
+    thousands grouped with thin spaces, no trailing zeros, an exponent beyond 1e6."""
+    if isinstance(value, bool) or not math.isfinite(value):
+        raise ValueError(f"cannot format {value!r} as a number")
+    if value == int(value) and abs(value) < 1e15:
+        return _group(f"{int(value):d}")
+    magnitude = abs(value)
+    if magnitude >= 1e6 or magnitude < 1e-4:
+        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    decimals = max(digits - 1 - math.floor(math.log10(magnitude)), 0)
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return _group(text)
+
+
+def _group(text: str) -> str:
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if len(whole) > 4:
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        whole = "\\,".join(groups)
+    return sign + whole + ("." + fraction if fraction else "")
+
+
+def render_worked_example(name: str, example: WorkedExample) -> str:
+    """HTML inside `div.worked-example[data-example=NAME]`, so CSS and tests can find it."""
+    parts = [
+        f'<div class="worked-example" data-example="{escapeHtml(name)}">',
+        f'<div class="we-title">{escapeHtml(example.title)}</div>',
+    ]
+    parts.append('<ol class="we-steps">')
+    for block in example.steps:
+        parts.append(_render_step(block) if isinstance(block, Step) else _render_table(block))
+    parts.append("</ol></div>")
+    return "".join(parts) + "\n"
+
+
+def _math(latex: str) -> str:
+    return "\\(" + escapeHtml(latex) + "\\)"
+
+
+def _render_step(step: Step) -> str:
+    pieces = [f'<span class="we-label">{escapeHtml(step.label)}</span>']
+    chain = [piece for piece in (step.formula, step.substituted, step.result) if piece]
+    if chain:
+        pieces.append(f'<span class="we-math">{_math(" = ".join(chain))}</span>')
+    return "<li>" + " ".join(pieces) + "</li>"
+
+
+def _render_table(table: Table) -> str:
+    head = "".join(f"<th>{_cell(cell)}</th>" for cell in table.header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
+    )
+    caption = f"<caption>{escapeHtml(table.caption)}</caption>" if table.caption else ""
+    return (
+        f'<li class="we-table"><table>{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></li>"
+    )
+
+
+def _cell(cell: str) -> str:
+    """Cells written as `$...$` are math, anything else plain text."""
+    if len(cell) >= 2 and cell.startswith("$") and cell.endswith("$"):
+        return _math(cell[1:-1])
+    return escapeHtml(cell)

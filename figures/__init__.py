@@ -1,0 +1,1 @@
+"""Figure recipes for the deep-learning deck; each module registers its figures on import."""

@@ -1,0 +1,64 @@
+"""Activation functions and their derivatives, computed from their formulas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ankigen import BadParameter, figure
+
+from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+
+Array = np.ndarray
+Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu"]
+
+
+def _sigmoid(x: Array) -> Array:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _functions(alpha: float) -> dict[str, tuple[str, Callable[[Array], Array], Callable[[Array], Array]]]:
+    """name -> (label, f, f'), each derivative written out from the definition."""
+    return {
+        "sigmoid": ("sigmoid", _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
+        "tanh": ("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+        "relu": ("ReLU", lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+        "leaky_relu": (
+            f"Leaky ReLU (α={alpha:g})",
+            lambda x: np.where(x > 0, x, alpha * x),
+            lambda x: np.where(x > 0, 1.0, alpha),
+        ),
+        "elu": (
+            f"ELU (α={alpha:g})",
+            lambda x: np.where(x > 0, x, alpha * np.expm1(x)),
+            lambda x: np.where(x > 0, 1.0, alpha * np.exp(x)),
+        ),
+    }
+
+
+@figure("activation")
+def activation(
+    name: Activation, derivative: bool = True, alpha: float = 0.1, x_range: float = 5.0
+) -> Figure:
+    """One activation (solid) and its derivative (dashed) on [-x_range, x_range].
+
+    Leaky ReLU and ELU take `alpha`; 0.1 rather than the usual 0.01 so the slope is visible.
+    """
+    if not 0 < alpha <= 1:
+        raise BadParameter("alpha", "must be in (0, 1]")
+    if not 1 <= x_range <= 20:
+        raise BadParameter("x_range", "must be between 1 and 20")
+    label, function, slope = _functions(alpha)[name]
+    # An odd count puts a sample exactly on 0, where ReLU's kink is.
+    x = np.linspace(-x_range, x_range, 201)
+    fig = new_figure()
+    axes = fig.add_subplot()
+    style_axes(axes, xlabel="x")
+    axes.plot(x, function(x), color=COLORS[0], linewidth=2.2, label=f"{label}: f(x)")
+    if derivative:
+        axes.plot(x, slope(x), color=COLORS[1], linewidth=2.0, linestyle="--", label="f′(x)")
+    axes.legend(fontsize=FONT_SIZE - 1, loc="upper left", frameon=False)
+    return fig

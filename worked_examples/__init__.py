@@ -1,0 +1,1 @@
+"""Worked-example recipes for the deep-learning deck; each module registers on import."""
