@@ -1,0 +1,76 @@
+"""Helpers shared by the tests: a throw-away project, the CLI, and the real Anki."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ankigen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def write_pyproject(root: Path) -> None:
+    """Points the project at the repository's own recipe folders."""
+    recipes = ", ".join(f'"{REPO / name}"' for name in ("figures", "worked_examples"))
+    (root / "pyproject.toml").write_text(f"[tool.ankigen]\nrecipes = [{recipes}]\n", encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the fixture deck that a test may edit freely."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "deck", root)
+    write_pyproject(root)
+    return root
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Path:
+    root = tmp_path / "empty"
+    (root / "content").mkdir(parents=True)
+    write_pyproject(root)
+    return root
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Runs `ankigen ARGS --root ROOT` in-process and returns code, stdout, stderr."""
+
+    def run(command: str, root: Path) -> CliResult:
+        code = main([command, "--root", str(root)])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[Any]:
+    """A fresh, empty collection of the official Anki engine."""
+    from anki.collection import Collection
+
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def import_package(col: Any, apkg: Path) -> Any:
+    """Imports like Anki's File > Import does, returning the log of new/updated/duplicate."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    result = col.import_anki_package(
+        ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
+    )
+    return result.log
