@@ -11,16 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from ankigen.compile import compile_files
 from ankigen.config import Config
 from ankigen.errors import BuildError, Problem, display_path
-from ankigen.markdown import make_parser
-from ankigen.model import Note, SourceCard
+from ankigen.model import Note
 from ankigen.notetypes import NOTE_TYPES, card_css
 from ankigen.package import write_package
-from ankigen.parse import parse_file
-from ankigen.recipes import REGISTRY, load_recipe_folders
-from ankigen.render import render_card
-from ankigen.resolve import Resolver
+from ankigen.recipes import load_recipe_folders
 from ankigen.stamps import content_digest, now, read_lock, restamp, write_lock
 
 
@@ -40,24 +37,19 @@ class BuildReport:
 def discover(content: Path) -> list[Path]:
     """Markdown files under `content/`, sorted; README files describe, they are not cards."""
     if not content.is_dir():
-        raise BuildError([Problem(content, 1, "content folder not found: create it or set 'content'")])
+        raise BuildError(
+            [Problem(content, 1, "content folder not found: create it or set 'content'")]
+        )
     return sorted(p for p in content.rglob("*.md") if p.name.lower() != "readme.md")
 
 
 def collect(config: Config) -> list[Note]:
     """Every note of the project, fully rendered and validated; writes nothing."""
     _load_recipes(config)
-    md = make_parser()
-    problems: list[Problem] = []
-    cards = [card for path in discover(config.content) for card in parse_file(md, path, problems)]
-    _check_unique_ids(cards, problems)
-    if problems:
-        raise BuildError(problems)
-    resolver = Resolver(REGISTRY)
-    notes = []
-    for card in cards:
-        resolved = resolver.resolve(card, problems)
-        notes.append(render_card(md, card, resolved))
+    results = compile_files(discover(config.content))
+    problems = [problem for result in results for problem in result.problems]
+    notes = [note for result in results for note in result.notes]
+    _check_unique_ids(notes, problems)
     if problems:
         raise BuildError(problems)
     return notes
@@ -98,18 +90,18 @@ def _note_type_digests() -> dict[str, str]:
     }
 
 
-def _check_unique_ids(cards: list[SourceCard], problems: list[Problem]) -> None:
-    seen: dict[tuple[str, str], SourceCard] = {}
-    for card in cards:
-        first = seen.setdefault((card.namespace, card.card_id), card)
-        if first is not card:
+def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
+    seen: dict[tuple[str, str], Note] = {}
+    for note in notes:
+        first = seen.setdefault((note.namespace, note.card_id), note)
+        if first is not note:
             problems.append(
                 Problem(
-                    card.path,
-                    card.line,
-                    f"duplicate card id '{card.card_id}': also used at "
+                    note.path,
+                    note.line,
+                    f"duplicate card id '{note.card_id}': also used at "
                     f"{display_path(first.path)}:{first.line}; "
-                    f"ids must be unique within deck '{card.namespace}'",
+                    f"ids must be unique within deck '{note.namespace}'",
                 )
             )
 

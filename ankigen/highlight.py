@@ -24,18 +24,25 @@ def find_lexer(language: str) -> Lexer | None:
         return None
 
 
+@cache
+def _formatter() -> HtmlFormatter[str]:
+    """One formatter for the build: creating one builds a style sheet, which is slow."""
+    return HtmlFormatter(cssclass="highlight")
+
+
 def highlight(code: str, language: str) -> str:
     """HTML with Pygments classes; a block without a language is shown as plain text."""
     lexer = find_lexer(language) if language else None
     if lexer is None:
         return f'<div class="highlight"><pre>{escapeHtml(code)}</pre></div>\n'
-    return str(pygments_highlight(code, lexer, HtmlFormatter(cssclass="highlight")))
+    return str(pygments_highlight(code, lexer, _formatter()))
 
 
 def highlight_css() -> str:
     """Both palettes: the dark one applies under Anki's night-mode body classes."""
-    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight")
-    dark = HtmlFormatter(style=DARK_STYLE).get_style_defs(
+    # types-Pygments leaves get_style_defs unannotated; it returns str.
+    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style=DARK_STYLE).get_style_defs(  # type: ignore[no-untyped-call]
         [".nightMode .highlight", ".night_mode .highlight"]
     )
     return f"{light}\n{dark}\n"

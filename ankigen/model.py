@@ -72,6 +72,8 @@ class Resolved:
 class Note:
     """A rendered card, ready to be packaged: HTML fields in note-type order."""
 
+    path: Path  # where the card is written, for messages
+    line: int
     namespace: str
     card_id: str
     kind: NoteKind

@@ -6,9 +6,7 @@ never executed. Recipes live outside the engine, in folders the config lists.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
 import inspect
 import pkgutil
 import sys
@@ -101,26 +99,21 @@ def _origin(function: Callable[..., Any]) -> tuple[str, str]:
 def load_recipe_folders(folders: Sequence[Path]) -> None:
     """Imports every module of each folder (a package) so its decorators register.
 
-    The package gets a name derived from its absolute path: two projects with a
-    `figures/` folder each never share a module, and loading twice is a no-op.
+    A folder is imported under its own name with its parent on `sys.path`, so
+    tests and recipes import it the ordinary way (`from figures._style import ...`).
     """
     for folder in folders:
         folder = folder.resolve()
-        init = folder / "__init__.py"
-        if not init.is_file():
+        if not (folder / "__init__.py").is_file():
             raise FileNotFoundError(f"{folder}: a recipe folder needs an __init__.py")
-        package_name = "ankigen_recipes_" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
-        if package_name not in sys.modules:
-            spec = importlib.util.spec_from_file_location(
-                package_name, init, submodule_search_locations=[str(folder)]
-            )
-            assert spec is not None and spec.loader is not None
-            package = importlib.util.module_from_spec(spec)
-            sys.modules[package_name] = package
-            spec.loader.exec_module(package)
+        loaded = sys.modules.get(folder.name)
+        if loaded is not None and Path(loaded.__path__[0]).resolve() != folder:
+            raise ImportError(f"{folder}: another package named '{folder.name}' is already loaded")
+        if str(folder.parent) not in sys.path:
+            sys.path.insert(0, str(folder.parent))
         for module in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
             if not module.name.startswith("_"):
-                importlib.import_module(f"{package_name}.{module.name}")
+                importlib.import_module(f"{folder.name}.{module.name}")
 
 
 def bind_parameters(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:
@@ -145,8 +138,7 @@ def bind_parameters(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:
         value = params[parameter.name]
         if not _matches(value, hint):
             raise RecipeError(
-                f"parameter '{parameter.name}' of {label} must be {_describe(hint)}, "
-                f"got {value!r}",
+                f"parameter '{parameter.name}' of {label} must be {_describe(hint)}, got {value!r}",
                 parameter.name,
             )
     return dict(params)

@@ -14,12 +14,12 @@ def render_card(md: MarkdownIt, card: SourceCard, resolved: Resolved) -> Note:
     env = {"image_names": resolved.image_names, "directive_html": resolved.directive_html}
 
     def blocks(tokens: Sequence[Token]) -> str:
-        return md.renderer.render(list(tokens), md.options, env).strip()
+        return str(md.renderer.render(list(tokens), md.options, env)).strip()
 
     def inline(token: Token | None) -> str:
         if token is None:
             return ""
-        return md.renderer.render(token.children or [], md.options, env).strip()
+        return str(md.renderer.render(token.children or [], md.options, env)).strip()
 
     question = inline(card.question)
     answer = blocks(card.answer)
@@ -31,6 +31,8 @@ def render_card(md: MarkdownIt, card: SourceCard, resolved: Resolved) -> Note:
     else:
         fields = (question, answer, extra, source, card.card_id)
     return Note(
+        path=card.path,
+        line=card.line,
         namespace=card.namespace,
         card_id=card.card_id,
         kind=card.kind,

@@ -129,9 +129,7 @@ def _load_image(card_path: Path, src: str, line: int, problems: list[Problem]) -
         return None
     path = card_path.parent / unquote(parts.path)
     if not path.is_file():
-        problems.append(
-            Problem(card_path, line, f"image '{src}' not found: no file at {path}")
-        )
+        problems.append(Problem(card_path, line, f"image '{src}' not found: no file at {path}"))
         return None
     data = path.read_bytes()
     return Media(_hashed_name(path.stem, data, path.suffix.lower()), data)

@@ -52,7 +52,9 @@ def read_lock(path: Path) -> dict[str, Stamp]:
     """An unreadable or missing lock means every note is stamped anew: newer, never lost."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {key: Stamp(value["hash"], int(value["mod"])) for key, value in data["stamps"].items()}
+        return {
+            key: Stamp(value["hash"], int(value["mod"])) for key, value in data["stamps"].items()
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 

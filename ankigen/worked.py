@@ -58,7 +58,7 @@ def _group(text: str) -> str:
     sign = "-" if text.startswith("-") else ""
     whole, _, fraction = text.lstrip("-").partition(".")
     if len(whole) > 4:
-        groups = []
+        groups: list[str] = []
         while whole:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]

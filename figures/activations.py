@@ -17,10 +17,13 @@ Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu"]
 
 
 def _sigmoid(x: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-x))
+    result: Array = 1.0 / (1.0 + np.exp(-x))
+    return result
 
 
-def _functions(alpha: float) -> dict[str, tuple[str, Callable[[Array], Array], Callable[[Array], Array]]]:
+def _functions(
+    alpha: float,
+) -> dict[str, tuple[str, Callable[[Array], Array], Callable[[Array], Array]]]:
     """name -> (label, f, f'), each derivative written out from the definition."""
     return {
         "sigmoid": ("sigmoid", _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),

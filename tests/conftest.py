@@ -18,7 +18,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def write_pyproject(root: Path) -> None:
     """Points the project at the repository's own recipe folders."""
     recipes = ", ".join(f'"{REPO / name}"' for name in ("figures", "worked_examples"))
-    (root / "pyproject.toml").write_text(f"[tool.ankigen]\nrecipes = [{recipes}]\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        f"[tool.ankigen]\nrecipes = [{recipes}]\n", encoding="utf-8"
+    )
 
 
 @pytest.fixture
@@ -44,11 +46,12 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Any:
-    """Runs `ankigen ARGS --root ROOT` in-process and returns code, stdout, stderr."""
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Runs `ankigen COMMAND` in ROOT, in-process, and returns code, stdout, stderr."""
 
     def run(command: str, root: Path) -> CliResult:
-        code = main([command, "--root", str(root)])
+        monkeypatch.chdir(root)
+        code = main([command])
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 

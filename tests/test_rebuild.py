@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import import_package
 
 
@@ -44,7 +43,9 @@ def test_edit_updates_the_same_note_and_keeps_review_history(
 
     source = project / "content" / "basics.md"
     text = source.read_text(encoding="utf-8")
-    text = text.replace("## Code and an image {#code-and-image}", "## Code, edited {#code-and-image}")
+    text = text.replace(
+        "## Code and an image {#code-and-image}", "## Code, edited {#code-and-image}"
+    )
     text = text.replace("![a red dot]", "Edited answer.\n\n![a red dot]")
     source.write_text(text, encoding="utf-8")
     assert cli("build", project).code == 0
@@ -106,3 +107,16 @@ def test_removed_card_is_reported(cli: Any, project: Path) -> None:
     result = cli("build", project)
     assert result.code == 0
     assert "stay in users' collections" in result.err and "Other deck/other-card" in result.err
+
+
+def test_parallel_compilation_gives_the_same_package(
+    cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert cli("build", project).code == 0
+    serial = digest(project / "dist" / "Fixture.apkg")
+    monkeypatch.setattr("ankigen.compile.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    (project / "ankigen.lock").unlink()
+    assert cli("build", project).code == 0
+    assert digest(project / "dist" / "Fixture.apkg") == serial

@@ -1,0 +1,35 @@
+"""Timestamps move only with content; numbers print the same way everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from ankigen import num
+from ankigen.stamps import Stamp, restamp
+
+
+def test_unchanged_note_keeps_its_time_and_changed_note_gets_a_later_one() -> None:
+    previous = {"a": Stamp("h1", 100), "b": Stamp("h2", 500)}
+    stamps = restamp(previous, {"a": "h1", "b": "changed", "c": "new"}, at=300)
+    assert stamps["a"] == Stamp("h1", 100)
+    assert stamps["b"] == Stamp("changed", 501)  # never older than what users already have
+    assert stamps["c"] == Stamp("new", 300)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (112, "112"),
+        (1234, "1234"),
+        (12345, "12\\,345"),
+        (-2359296, "-2\\,359\\,296"),
+        (0.25, "0.25"),
+        (111.5, "111.5"),
+        (1 / 3, "0.3333"),
+        (0.000976, "0.000976"),
+        (2.5e-5, "2.5 \\times 10^{-5}"),
+        (9.5367431640625e-07, "9.537 \\times 10^{-7}"),
+    ],
+)
+def test_numbers_are_formatted_consistently(value: float, text: str) -> None:
+    assert num(value) == text
