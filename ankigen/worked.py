@@ -84,11 +84,12 @@ def _math(latex: str) -> str:
 
 
 def _render_step(step: Step) -> str:
+    """Formula, substitution and result on lines of their own: a phone is narrow."""
     pieces = [f'<span class="we-label">{escapeHtml(step.label)}</span>']
     chain = [piece for piece in (step.formula, step.substituted, step.result) if piece]
-    if chain:
-        pieces.append(f'<span class="we-math">{_math(" = ".join(chain))}</span>')
-    return "<li>" + " ".join(pieces) + "</li>"
+    for index, piece in enumerate(chain):
+        pieces.append(f'<span class="we-math">{_math(piece if index == 0 else "= " + piece)}</span>')
+    return "<li>" + "".join(pieces) + "</li>"
 
 
 def _render_table(table: Table) -> str:

@@ -44,12 +44,15 @@ def _functions(
 
 @figure("activation")
 def activation(
-    name: Activation, derivative: bool = True, alpha: float = 0.1, x_range: float = 5.0
+    name: Activation, derivative: bool = True, alpha: float | None = None, x_range: float = 5.0
 ) -> Figure:
     """One activation (solid) and its derivative (dashed) on [-x_range, x_range].
 
-    Leaky ReLU and ELU take `alpha`; 0.1 rather than the usual 0.01 so the slope is visible.
+    `alpha` is Leaky ReLU's negative slope (default 0.1: PyTorch's 0.01 would look
+    flat at this scale) or ELU's saturation value (default 1.0, as in PyTorch).
     """
+    if alpha is None:
+        alpha = 1.0 if name == "elu" else 0.1
     if not 0 < alpha <= 1:
         raise BadParameter("alpha", "must be in (0, 1]")
     if not 1 <= x_range <= 20:
@@ -62,6 +65,10 @@ def activation(
     style_axes(axes, xlabel="x")
     axes.plot(x, function(x), color=COLORS[0], linewidth=2.2, label=f"{label}: f(x)")
     if derivative:
-        axes.plot(x, slope(x), color=COLORS[1], linewidth=2.0, linestyle="--", label="f′(x)")
+        slopes = slope(x)
+        left, right = slope(np.array([-1e-9, 1e-9]))
+        if abs(left - right) > 1e-6:  # a jump at 0: leave a gap, not a vertical line
+            slopes = np.where(x == 0, np.nan, slopes)
+        axes.plot(x, slopes, color=COLORS[1], linewidth=2.0, linestyle="--", label="f′(x)")
     axes.legend(fontsize=FONT_SIZE - 1, loc="upper left", frameon=False)
     return fig

@@ -52,10 +52,11 @@ def conv_example(**params: int) -> str:
 def test_conv_output_size_hand_checked() -> None:
     # ResNet's stem: (224 + 2*3 - 7) / 2 = 111.5, floor 111, plus 1 = 112.
     html = conv_example(size=224, kernel=7, stride=2, padding=3)
-    assert "\\lfloor 111.5 \\rfloor + 1 = 112\\)" in html
+    assert "\\(= \\lfloor 111.5 \\rfloor + 1 = 112\\)" in html
     # Dilation 2 turns a 3x3 kernel into an effective 5x5: 32 - 5 + 1 = 28.
     html = conv_example(size=32, kernel=3, dilation=2)
-    assert "k' = d(k-1)+1 = 2\\times(3-1)+1 = 5\\)" in html
+    assert "\\(k' = d(k-1)+1\\)" in html and "\\(= 2\\times(3-1)+1\\)" in html
+    assert "\\(= 5\\)" in html
     assert "= 28\\)" in html
 
 
