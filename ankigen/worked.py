@@ -88,7 +88,8 @@ def _render_step(step: Step) -> str:
     pieces = [f'<span class="we-label">{escapeHtml(step.label)}</span>']
     chain = [piece for piece in (step.formula, step.substituted, step.result) if piece]
     for index, piece in enumerate(chain):
-        pieces.append(f'<span class="we-math">{_math(piece if index == 0 else "= " + piece)}</span>')
+        latex = piece if index == 0 else "= " + piece
+        pieces.append(f'<span class="we-math">{_math(latex)}</span>')
     return "<li>" + "".join(pieces) + "</li>"
 
 
