@@ -59,18 +59,20 @@ def build(config: Config) -> BuildReport:
     notes = collect(config)
     previous = read_lock(config.lock)
     digests = {note_key(n): content_digest(n.kind.value, n.fields, n.tags) for n in notes}
-    digests.update(_note_type_digests())
+    css = card_css()
+    type_digests = _note_type_digests(css)
+    digests.update(type_digests)
     stamps = restamp(previous, digests, now())
     by_namespace: dict[str, list[Note]] = defaultdict(list)
     for note in notes:
         by_namespace[note.namespace].append(note)
-    type_mod = max(stamps[key].mod for key in _note_type_digests())
+    type_mod = max(stamps[key].mod for key in type_digests)
     reports = []
     for namespace in sorted(by_namespace):
         group = by_namespace[namespace]
         mods = [stamps[note_key(n)].mod for n in group]
         path = config.output / f"{namespace}.apkg"
-        write_package(path, group, mods, max([type_mod, *mods]))
+        write_package(path, group, mods, max([type_mod, *mods]), css)
         media = {item.name for n in group for item in n.media}
         reports.append(DeckReport(path, len(group), len(media)))
     write_lock(config.lock, stamps)
@@ -82,8 +84,7 @@ def note_key(note: Note) -> str:
     return f"note:{note.namespace}/{note.card_id}"
 
 
-def _note_type_digests() -> dict[str, str]:
-    css = card_css()
+def _note_type_digests(css: str) -> dict[str, str]:
     return {
         f"notetype:{t.model_id}": content_digest(t.name, t.fields, repr(t.templates), css)
         for t in NOTE_TYPES.values()

@@ -21,7 +21,7 @@ from typing import Any
 import genanki
 
 from ankigen.model import Media, Note
-from ankigen.notetypes import NOTE_TYPES, NoteType, card_css
+from ankigen.notetypes import NOTE_TYPES, NoteType
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -48,7 +48,7 @@ class _StampedNote(genanki.Note):  # type: ignore[misc]
         super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
 
-def _genanki_model(note_type: NoteType) -> genanki.Model:
+def _genanki_model(note_type: NoteType, css: str) -> genanki.Model:
     return genanki.Model(
         note_type.model_id,
         note_type.name,
@@ -56,16 +56,16 @@ def _genanki_model(note_type: NoteType) -> genanki.Model:
         templates=[
             {"name": t.name, "qfmt": t.question, "afmt": t.answer} for t in note_type.templates
         ],
-        css=card_css(),
+        css=css,
         model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
     )
 
 
 def write_package(
-    path: Path, notes: Sequence[Note], note_mods: Sequence[int], package_mod: int
+    path: Path, notes: Sequence[Note], note_mods: Sequence[int], package_mod: int, css: str
 ) -> None:
     """Writes the package atomically. `package_mod` dates the note types and the collection."""
-    models = {kind: _genanki_model(note_type) for kind, note_type in NOTE_TYPES.items()}
+    models = {kind: _genanki_model(note_type, css) for kind, note_type in NOTE_TYPES.items()}
     decks: dict[str, genanki.Deck] = {}
     media: dict[str, Media] = {}
     for note, mod in zip(notes, note_mods, strict=True):

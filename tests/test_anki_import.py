@@ -103,6 +103,7 @@ def test_code_is_highlighted_and_raw_html_is_inert(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
     assert "<script" not in raw
     assert not re.search(r"<[^>]*onerror", raw)
+    assert "javascript:" not in raw.replace("[a link](javascript:alert(3))", "")
 
 
 def test_worked_example_and_figure_are_embedded(cli: Any, project: Path, collection: Any) -> None:
