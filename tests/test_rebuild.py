@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import import_package
 
 import ankigen.build
 import ankigen.notetypes
-from conftest import import_package
 
 
 def answer_good(col: Any, card_id: int) -> None:
