@@ -24,7 +24,9 @@ def make_parser() -> MarkdownIt:
     """
     md = MarkdownIt("commonmark", {"html": False})
     md.use(front_matter_plugin)
-    md.use(dollarmath_plugin, double_inline=False)
+    # allow_digits=False: in "costs $5 and $6" the `$` are not math, and are
+    # then reported as unbalanced rather than silently typeset.
+    md.use(dollarmath_plugin, double_inline=True, allow_digits=False)
     md.enable(["table", "strikethrough"])
     md.disable("text_join")
     _add_render_rules(md)
@@ -34,6 +36,7 @@ def make_parser() -> MarkdownIt:
 def _add_render_rules(md: MarkdownIt) -> None:
     rules: dict[str, Any] = {
         "math_inline": _math_inline,
+        "math_inline_double": _math_inline_double,
         "math_block": _math_block,
         "math_block_label": _math_block,
         "text_special": _text_special,
@@ -49,6 +52,13 @@ def _math_inline(
 ) -> str:
     # Anki's MathJax reads \( \); escaping keeps `<` from opening a tag.
     return "\\(" + escapeHtml(tokens[idx].content) + "\\)"
+
+
+def _math_inline_double(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # `$$...$$` inside a paragraph: displayed by MathJax, but no <div> inside a <p>.
+    return "\\[" + escapeHtml(tokens[idx].content) + "\\]"
 
 
 def _math_block(

@@ -24,6 +24,7 @@ CASES = {
     "empty question": ("## {#q}\n\nA.\n", 5, "question is empty"),
     "empty answer": ("## Q {#q}\n\n## R {#r}\n\nA.\n", 5, "answer is empty"),
     "unbalanced dollar": ("## Q {#q}\n\nfirst line\nthe sum $x + y is\n", 8, "unbalanced '$'"),
+    "dollar amounts": ("## Q {#q}\n\nit costs $5 and $6\n", 7, "unbalanced '$'"),
     "unknown figure": (
         "## Q {#q}\n\n```figure nope\n```\n",
         7,
