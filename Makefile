@@ -35,6 +35,10 @@ build: $(BASE_STAMP) ## Build dist/*.apkg from content/
 check: $(BASE_STAMP) ## Validate content/ without writing anything
 	$(BIN)/ankigen check
 
+.PHONY: figures
+figures: $(BASE_STAMP) ## Render every figure to build/figures/ (PNG and SVG) to look at
+	$(BIN)/ankigen figures --out build/figures
+
 .PHONY: test
 test: $(TEST_STAMP) ## Run the test suite (imports decks with the official anki package)
 	$(BIN)/python -m pytest

@@ -45,7 +45,7 @@ def discover(content: Path) -> list[Path]:
 
 def collect(config: Config) -> list[Note]:
     """Every note of the project, fully rendered and validated; writes nothing."""
-    _load_recipes(config)
+    load_recipes(config)
     results = compile_files(discover(config.content))
     problems = [problem for result in results for problem in result.problems]
     notes = [note for result in results for note in result.notes]
@@ -107,7 +107,8 @@ def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
             )
 
 
-def _load_recipes(config: Config) -> None:
+def load_recipes(config: Config) -> None:
+    """Imports the recipe folders; a recipe module that fails to import is a located problem."""
     try:
         load_recipe_folders(config.recipes)
     except Exception as error:  # a recipe module that cannot be imported

@@ -10,6 +10,7 @@ from pathlib import Path
 from ankigen.build import build, collect
 from ankigen.config import load_config
 from ankigen.errors import BuildError, display_path
+from ankigen.gallery import render_gallery
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,17 +21,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, help_text in (
         ("build", "write one .apkg per root deck"),
         ("check", "parse and validate everything, write nothing"),
+        ("figures", "render every figure to PNG and SVG in a folder, to look at"),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument(
             "--root", type=Path, default=Path("."), help="project folder (default: .)"
         )
+        if name == "figures":
+            command.add_argument("--out", type=Path, default=Path("build/figures"))
     args = parser.parse_args(argv)
     try:
         config = load_config(args.root)
         if args.command == "check":
             notes = collect(config)
             print(f"ok: {len(notes)} cards, no problems")
+            return 0
+        if args.command == "figures":
+            for item in render_gallery(config, args.out):
+                print(f"{display_path(item.png)}  (SVG {item.svg_bytes / 1024:.1f} KB)")
             return 0
         report = build(config)
     except BuildError as error:

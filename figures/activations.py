@@ -44,7 +44,10 @@ def _functions(
 
 @figure("activation")
 def activation(
-    name: Activation, derivative: bool = True, alpha: float | None = None, x_range: float = 5.0
+    name: Activation = "sigmoid",
+    derivative: bool = True,
+    alpha: float | None = None,
+    x_range: float = 5.0,
 ) -> Figure:
     """One activation (solid) and its derivative (dashed) on [-x_range, x_range].
 

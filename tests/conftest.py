@@ -17,7 +17,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def write_pyproject(root: Path) -> None:
     """Points the project at the repository's own recipe folders."""
-    recipes = ", ".join(f'"{REPO / name}"' for name in ("figures", "worked_examples"))
+    folders = (REPO / "figures", REPO / "worked_examples", FIXTURES / "fixture_recipes")
+    recipes = ", ".join(f'"{folder}"' for folder in folders)
     (root / "pyproject.toml").write_text(
         f"[tool.ankigen]\nrecipes = [{recipes}]\n", encoding="utf-8"
     )

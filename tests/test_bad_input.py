@@ -37,9 +37,19 @@ CASES = {
         "'figure' needs one recipe name",
     ),
     "missing parameter": (
-        "## Q {#q}\n\n```figure activation\n```\n",
+        "## Q {#q}\n\n```example needs-size\n```\n",
         7,
-        "missing parameter 'name' for figure 'activation'",
+        "missing parameter 'size' for example 'needs-size': add 'size = ...' to the block",
+    ),
+    "recipe bug": (
+        "## Q {#q}\n\n```example broken\n```\n",
+        7,
+        "example 'broken' failed: ZeroDivisionError: integer division or modulo by zero",
+    ),
+    "recipe returns wrong type": (
+        "## Q {#q}\n\n```example wrong-type\n```\n",
+        7,
+        "example recipe 'wrong-type' returned str",
     ),
     "unknown parameter": (
         '## Q {#q}\n\n```figure activation\nname = "relu"\ncolour = "red"\n```\n',

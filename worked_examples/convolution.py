@@ -12,7 +12,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
 
 @worked_example("conv-output-size")
 def conv_output_size_example(
-    size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+    size: int = 32, kernel: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> WorkedExample:
     for name, value, low in (
         ("size", size, 1),
