@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -13,11 +14,23 @@ from ankigen import BadParameter, figure
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
 
 Array = np.ndarray
-Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu"]
+Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"]
+_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _sigmoid(x: Array) -> Array:
     result: Array = 1.0 / (1.0 + np.exp(-x))
+    return result
+
+
+def _normal_cdf(x: Array) -> Array:
+    """Φ(x) of the standard normal, exactly (GELU's definition, not its tanh approximation)."""
+    result: Array = 0.5 * (1.0 + np.asarray(_erf(x / math.sqrt(2.0)), dtype=float))
+    return result
+
+
+def _normal_pdf(x: Array) -> Array:
+    result: Array = np.exp(-0.5 * x**2) / math.sqrt(2.0 * math.pi)
     return result
 
 
@@ -38,6 +51,18 @@ def _functions(
             f"ELU (α={alpha:g})",
             lambda x: np.where(x > 0, x, alpha * np.expm1(x)),
             lambda x: np.where(x > 0, 1.0, alpha * np.exp(x)),
+        ),
+        # Hendrycks & Gimpel 2016: GELU(x) = x Φ(x); derivative Φ(x) + x φ(x).
+        "gelu": (
+            "GELU",
+            lambda x: x * _normal_cdf(x),
+            lambda x: _normal_cdf(x) + x * _normal_pdf(x),
+        ),
+        # SiLU / Swish-1 (Elfwing et al. 2017; Ramachandran et al. 2017): x σ(x).
+        "silu": (
+            "SiLU",
+            lambda x: x * _sigmoid(x),
+            lambda x: _sigmoid(x) * (1 + x * (1 - _sigmoid(x))),
         ),
     }
 
@@ -73,5 +98,34 @@ def activation(
         if abs(left - right) > 1e-6:  # a jump at 0: leave a gap, not a vertical line
             slopes = np.where(x == 0, np.nan, slopes)
         axes.plot(x, slopes, color=COLORS[1], linewidth=2.0, linestyle="--", label="f′(x)")
+    axes.legend(fontsize=FONT_SIZE - 1, loc="upper left", frameon=False)
+    return fig
+
+
+@figure("activation-family")
+def activation_family(names: list[str] | None = None, x_range: float = 4.0) -> Figure:
+    """Several activations on one axis, to compare their shapes (e.g. ReLU, GELU, SiLU)."""
+    chosen: Sequence[str] = names if names is not None else ["relu", "gelu", "silu"]
+    functions = _functions(alpha=0.1)
+    unknown = [name for name in chosen if name not in functions]
+    if unknown or not 1 <= len(chosen) <= len(COLORS):
+        raise BadParameter("names", f"choose 1 to {len(COLORS)} of {', '.join(functions)}")
+    if not 1 <= x_range <= 20:
+        raise BadParameter("x_range", "must be between 1 and 20")
+    x = np.linspace(-x_range, x_range, 201)
+    fig = new_figure()
+    axes = fig.add_subplot()
+    style_axes(axes, xlabel="x", ylabel="f(x)")
+    styles = ("-", "--", "-.", ":")
+    for index, name in enumerate(chosen):
+        label, function, _ = functions[name]
+        axes.plot(
+            x,
+            function(x),
+            color=COLORS[index],
+            linewidth=2.2,
+            linestyle=styles[index % len(styles)],
+            label=label,
+        )
     axes.legend(fontsize=FONT_SIZE - 1, loc="upper left", frameon=False)
     return fig

@@ -1,0 +1,112 @@
+"""Transformer worked examples: hand-checked, and cross-checked against PyTorch."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO
+
+from ankigen.recipes import REGISTRY, load_recipe_folders
+from ankigen.worked import render_worked_example
+from worked_examples.transformer import (
+    attention_cost,
+    attention_parameters,
+    attention_scaling_stats,
+    format_limits,
+)
+
+load_recipe_folders([REPO / "worked_examples"])
+
+
+def example(name: str, **params: object) -> str:
+    recipe = REGISTRY.get("example", name)
+    assert recipe is not None
+    return render_worked_example(name, recipe.call(dict(params)))
+
+
+def test_attention_parameters_hand_checked() -> None:
+    # Base Transformer: 4 * 512^2 = 1,048,576 weights, plus 4 * 512 = 2,048 biases.
+    assert attention_parameters(512, bias=True) == 1_050_624
+    assert "\\(= 1\\,050\\,624\\)" in example("attention-params")
+
+
+@pytest.mark.parametrize(
+    ("d_model", "heads", "bias"), [(512, 8, True), (64, 4, False), (96, 3, True)]
+)
+def test_attention_parameters_match_pytorch(d_model: int, heads: int, bias: bool) -> None:
+    torch = pytest.importorskip(
+        "torch", reason="PyTorch is needed to count MultiheadAttention parameters"
+    )
+    layer = torch.nn.MultiheadAttention(d_model, heads, bias=bias)
+    assert sum(p.numel() for p in layer.parameters()) == attention_parameters(d_model, bias)
+
+
+def test_attention_scaling_variance_is_d_k() -> None:
+    stats = attention_scaling_stats(d_k=64, keys=16, rows=2000, seed=0)
+    assert stats.variance_unscaled == pytest.approx(64, rel=0.05)
+    assert stats.variance_scaled == pytest.approx(1, rel=0.05)
+    # Unscaled logits (std 8) make softmax nearly one-hot; scaled ones do not.
+    assert stats.max_prob_unscaled > 0.8 > 0.3 > stats.max_prob_scaled
+
+
+def test_attention_cost_hand_checked() -> None:
+    # n = 1024, d = 512: 4 n d^2 = 4 * 1024 * 262144 = 1,073,741,824; n^2 d = 536,870,912.
+    assert attention_cost(1024, 512) == (1_073_741_824, 536_870_912, 536_870_912)
+
+
+def test_attention_cost_matches_pytorch_matmul_shapes() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to check attention shapes")
+    for n, d, h in ((16, 32, 4), (10, 12, 3)):
+        q = torch.zeros(h, n, d // h)
+        scores = q @ q.transpose(-1, -2)
+        # h matrices of n x n, each entry a dot product of length d/h.
+        assert scores.numel() * (d // h) == attention_cost(n, d)[1]
+
+
+@pytest.mark.parametrize("name", ["fp32", "fp16", "bf16"])
+def test_float_limits_match_torch_finfo(name: str) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed for torch.finfo")
+    info = torch.finfo({"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[name])
+    limits = format_limits(name)
+    assert limits.max_value == info.max
+    assert limits.min_normal == info.tiny
+    assert limits.epsilon == info.eps
+    assert limits.min_subnormal == info.smallest_normal * info.eps
+
+
+def test_float_formats_hand_checked() -> None:
+    # fp16: (2 - 2^-10) * 2^15 = 65504; epsilon 2^-10 = 0.0009765625; bf16 epsilon 2^-7.
+    html = example("float-formats")
+    assert "\\(65\\,504\\)" in html and "\\(0.00097656\\)" in html and "\\(0.0078125\\)" in html
+
+
+def test_loss_scaling_rescues_an_underflowing_gradient() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to check fp16 underflow")
+    assert torch.tensor(1e-8, dtype=torch.float16).item() == 0.0
+    html = example("loss-scaling")
+    assert "\\(= 0\\)" in html  # the unscaled gradient is lost
+    scaled = torch.tensor(1e-8 * 65536, dtype=torch.float16).float() / 65536
+    assert scaled.item() == pytest.approx(1e-8, rel=1e-3)
+
+
+def test_gelu_silu_hand_checked() -> None:
+    from worked_examples.modern_activations import gelu, minimum, silu
+
+    # GELU(1) = Φ(1) = 0.8413...; SiLU(1) = σ(1) = 0.7311...; both 0 at 0.
+    assert gelu(1.0) == pytest.approx(0.841345, abs=1e-6)
+    assert silu(1.0) == pytest.approx(0.731059, abs=1e-6)
+    # SiLU's minimum solves 1 + x(1 - σ(x)) = 0: x ≈ -1.2785, value ≈ -0.2785.
+    assert minimum("silu") == pytest.approx((-1.2785, -0.2785), abs=1e-3)
+
+
+def test_gelu_silu_match_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check GELU and SiLU")
+    from worked_examples.modern_activations import gelu, gelu_tanh, silu
+
+    xs = [-3.0, -1.5, -0.3, 0.0, 0.7, 2.0, 5.0]
+    t = torch.tensor(xs, dtype=torch.float64)
+    functional = torch.nn.functional
+    assert functional.gelu(t).tolist() == pytest.approx([gelu(x) for x in xs], abs=1e-12)
+    assert functional.gelu(t, approximate="tanh").tolist() == pytest.approx(
+        [gelu_tanh(x) for x in xs], abs=1e-12
+    )
+    assert functional.silu(t).tolist() == pytest.approx([silu(x) for x in xs], abs=1e-12)
