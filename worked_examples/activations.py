@@ -1,0 +1,277 @@
+"""Softmax without overflow, the sigmoid's vanishing gradient, and tanh as a rescaled sigmoid.
+
+Sources: IEEE 754 binary64 limits (numpy.finfo); the log-sum-exp shift used by torch.softmax;
+sigma'(x) = sigma(x)(1 - sigma(x)) <= 1/4 (Goodfellow et al., Deep Learning, 6.3.2 and 8.2.5);
+tanh(x) = 2 sigma(2x) - 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+Vector = npt.NDArray[np.float64]
+MAX_VALUES = 8
+
+
+def _vector(name: str, values: Sequence[float], low: int, limit: float) -> Vector:
+    """The values as float64, or BadParameter: every value must fit on a phone screen."""
+    if not low <= len(values) <= MAX_VALUES:
+        raise BadParameter(name, f"give {low} to {MAX_VALUES} values, got {len(values)}")
+    array = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > limit):
+        raise BadParameter(name, f"values must be finite, of magnitude at most {limit:g}")
+    return array
+
+
+def _special(value: float) -> str:
+    """Like `num`, but also writes the inf and NaN that the naive softmax produces."""
+    if math.isnan(value):
+        return "\\text{NaN}"
+    if math.isinf(value):
+        return "\\infty" if value > 0 else "-\\infty"
+    return num(value)
+
+
+def _sigmoid(x: Vector) -> Vector:
+    result: Vector = 1.0 / (1.0 + np.exp(-x))
+    return result
+
+
+# --- softmax ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StableSoftmax:
+    naive_exp: Vector  # exp(z) in float64: inf or 0 where it overflows or underflows
+    naive: Vector  # exp(z) / sum exp(z): NaN when the sum is inf or 0
+    shift: float  # max z
+    shifted_exp: Vector  # exp(z - max z), in (0, 1]
+    total: float
+    probabilities: Vector
+
+
+def stable_softmax(logits: Sequence[float]) -> StableSoftmax:
+    """Subtracting max z changes nothing mathematically (e^{-m} cancels) but keeps every
+    exponent <= 0, so no exp overflows and the largest term is exactly 1."""
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive_exp = np.exp(z)
+        naive = naive_exp / naive_exp.sum()
+    shift = float(z.max())
+    shifted_exp = np.exp(z - shift)
+    total = float(shifted_exp.sum())
+    return StableSoftmax(naive_exp, naive, shift, shifted_exp, total, shifted_exp / total)
+
+
+@worked_example("softmax-stable")
+def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> WorkedExample:  # noqa: B006
+    z = _vector("logits", logits, 2, 1e6)
+    r = stable_softmax(logits)
+    limit = float(np.log(np.finfo(np.float64).max))
+    if np.any(np.isinf(r.naive_exp)):
+        naive_label = f"直接计算：e^z 在 z > {limit:.2f} 时溢出为 inf (float64 overflow)"
+    elif r.naive_exp.sum() == 0:
+        naive_label = "直接计算：e^z 全部下溢为 0，0/0 = NaN (float64 underflow)"
+    else:
+        naive_label = "直接计算：这组 logits 没有溢出 (no overflow here)"
+    exps = ",\\ ".join(f"e^{{{num(float(v))}}}" for v in z)
+    steps: list[Step | Table] = [
+        Step(
+            naive_label,
+            "e^{z_i}",
+            exps,
+            ",\\ ".join(_special(float(v)) for v in r.naive_exp),
+        ),
+        Step(
+            "直接相除 (naive probabilities)",
+            "\\frac{e^{z_i}}{\\sum_j e^{z_j}}",
+            "",
+            ",\\ ".join(_special(float(v)) for v in r.naive),
+        ),
+        Step(
+            "减去最大值不改变结果 (shift invariance)",
+            "\\frac{e^{z_i}}{\\sum_j e^{z_j}}",
+            "\\frac{e^{-m}e^{z_i}}{e^{-m}\\sum_j e^{z_j}}",
+            "\\frac{e^{z_i-m}}{\\sum_j e^{z_j-m}}",
+        ),
+        Step("最大值 (max logit)", "m = \\max_i z_i", "", num(r.shift)),
+        Step(
+            "指数之和 (sum of exponentials)",
+            "S = \\sum_j e^{z_j-m}",
+            " + ".join(num(float(v)) for v in r.shifted_exp),
+            num(r.total),
+        ),
+        Table(
+            header=("$z_i$", "$z_i-m$", "$e^{z_i-m}$", "$p_i = e^{z_i-m}/S$"),
+            rows=tuple(
+                (
+                    f"${num(float(a))}$",
+                    f"${num(float(a) - r.shift)}$",
+                    f"${num(float(b))}$",
+                    f"${num(float(c))}$",
+                )
+                for a, b, c in zip(z, r.shifted_exp, r.probabilities, strict=True)
+            ),
+            caption="指数都不超过 e^0 = 1，不会溢出；分母至少为 1，不会除以 0",
+        ),
+    ]
+    return WorkedExample(
+        title=f"数值稳定的 softmax：z = ({', '.join(f'{v:g}' for v in logits)})，float64",
+        steps=tuple(steps),
+    )
+
+
+# --- sigmoid chain ---------------------------------------------------------------------------
+
+
+def sigmoid_derivative(x: Vector) -> Vector:
+    """sigma'(x) = sigma(x)(1 - sigma(x))."""
+    s = _sigmoid(x)
+    result: Vector = s * (1.0 - s)
+    return result
+
+
+def sigmoid_chain_bound(layers: int) -> Vector:
+    """0.25^n for n = 1..layers: the largest possible product of n sigmoid derivatives."""
+    result: Vector = 0.25 ** np.arange(1, layers + 1, dtype=np.float64)
+    return result
+
+
+def sigmoid_chain_gradient(layers: int, x0: float, weight: float, bias: float) -> float:
+    """d a_n / d x_0 for a_k = sigma(w a_{k-1} + b), a_0 = x0: the chain rule's product of
+    w * sigma'(z_k) along the forward pass."""
+    a, gradient = x0, 1.0
+    for _ in range(layers):
+        z = weight * a + bias
+        gradient *= weight * float(sigmoid_derivative(np.array(z)))
+        a = float(_sigmoid(np.array(z)))
+    return gradient
+
+
+def _key_layers(layers: int) -> list[int]:
+    """Every n up to 10; beyond, a few landmarks so the table stays short."""
+    if layers <= 10:
+        return list(range(1, layers + 1))
+    marks = [n for n in (1, 2, 3, 5, 10, 20, 50, 100) if n < layers]
+    return [*marks, layers]
+
+
+@worked_example("sigmoid-chain")
+def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
+    if not 1 <= layers <= 100:
+        raise BadParameter("layers", "must be between 1 and 100")
+    bounds = sigmoid_chain_bound(layers)
+    at_zero = float(sigmoid_derivative(np.array(0.0)))
+    grid = np.linspace(-10.0, 10.0, 2001)
+    peak = float(grid[np.argmax(sigmoid_derivative(grid))])
+    attained = sigmoid_chain_gradient(layers, 0.5, 1.0, -0.5)
+    rows = tuple((f"${n}$", f"${num(float(bounds[n - 1]))}$") for n in _key_layers(layers))
+    return WorkedExample(
+        title=f"sigmoid 连乘的梯度上界 (n = 1..{layers} 层)",
+        steps=(
+            Step(
+                "sigmoid 的导数 (derivative)",
+                "\\sigma'(x) = \\sigma(x)\\,(1-\\sigma(x))",
+                "\\sigma'(0) = 0.5\\times(1-0.5)",
+                num(at_zero),
+            ),
+            Step(
+                f"最大值在 x = {peak:g} 处 (maximum, AM-GM)",
+                "s(1-s) \\le \\left(\\frac{s+(1-s)}{2}\\right)^2",
+                "\\frac14",
+                num(0.25),
+            ),
+            Step(
+                "链式法则 (chain rule)：|w_k| ≤ 1 时",
+                "\\left|\\frac{\\partial a_n}{\\partial a_0}\\right| = "
+                "\\prod_{k=1}^{n} |w_k|\\,\\sigma'(z_k)",
+                "\\le 0.25^n",
+            ),
+            Table(
+                header=("层数 $n$", "上界 $0.25^n$"),
+                rows=rows,
+                caption="每多一层，梯度至少缩小到 1/4",
+            ),
+            Step(
+                f"{layers} 层之后 (after {layers} layers)",
+                f"0.25^{{{layers}}}",
+                "",
+                num(float(bounds[-1])),
+            ),
+            Step(
+                "上界可以达到 (attained)：w = 1, b = -0.5, x_0 = 0.5 使每层 z_k = 0",
+                "\\frac{\\partial a_n}{\\partial x_0}",
+                "",
+                num(attained),
+            ),
+        ),
+    )
+
+
+# --- tanh and sigmoid ------------------------------------------------------------------------
+
+
+def tanh_and_sigmoid_form(points: Sequence[float]) -> tuple[Vector, Vector, Vector]:
+    """tanh(x), sigma(2x) and 2 sigma(2x) - 1, each computed on its own."""
+    x = np.asarray(points, dtype=np.float64)
+    s2 = _sigmoid(2.0 * x)
+    return np.tanh(x), s2, 2.0 * s2 - 1.0
+
+
+@worked_example("tanh-sigmoid-identity")
+def tanh_sigmoid_identity_example(
+    points: list[float] = [-2.0, -0.5, 0.0, 1.0, 3.0],  # noqa: B006
+) -> WorkedExample:
+    x = _vector("points", points, 1, 100.0)
+    tanh, s2, rescaled = tanh_and_sigmoid_form(points)
+    worst = float(np.max(np.abs(tanh - rescaled)))
+    machine_eps = float(np.finfo(np.float64).eps)
+    return WorkedExample(
+        title="tanh 是平移缩放后的 sigmoid：tanh(x) = 2σ(2x) − 1",
+        steps=(
+            Step(
+                "推导 (derivation)",
+                "2\\sigma(2x)-1 = \\frac{2}{1+e^{-2x}} - 1",
+                "\\frac{1-e^{-2x}}{1+e^{-2x}}",
+                "\\frac{e^{x}-e^{-x}}{e^{x}+e^{-x}} = \\tanh x",
+            ),
+            Table(
+                header=("$x$", "$\\tanh x$", "$\\sigma(2x)$", "$2\\sigma(2x)-1$"),
+                rows=tuple(
+                    (
+                        f"${num(float(a))}$",
+                        f"${num(float(b))}$",
+                        f"${num(float(c))}$",
+                        f"${num(float(d))}$",
+                    )
+                    for a, b, c, d in zip(x, tanh, s2, rescaled, strict=True)
+                ),
+                caption="两列逐点相等 (float64)",
+            ),
+            Step(
+                "最大差 (max difference)",
+                "\\max_i\\left|\\tanh x_i - (2\\sigma(2x_i)-1)\\right|",
+                "",
+                num(worst),
+            ),
+            Step(
+                "float64 的机器精度 (machine epsilon)",
+                "\\epsilon_{64} = 2^{-52}",
+                "",
+                num(machine_eps),
+            ),
+            Step(
+                "tanh 以 0 为中心、值域 (-1, 1)；0 处的导数 (slope at 0)",
+                "\\tanh'(0) = 4\\sigma'(0)",
+                "4\\times 0.25",
+                num(4 * float(sigmoid_derivative(np.array(0.0)))),
+            ),
+        ),
+    )

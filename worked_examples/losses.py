@@ -1,0 +1,290 @@
+"""Loss values and gradients: cross-entropy, MAE/MSE/smooth L1, focal loss.
+
+Sources: PyTorch docs of F.cross_entropy (natural log, class indices from 0), nn.L1Loss,
+nn.MSELoss (mean of r^2, no 1/2), nn.SmoothL1Loss (beta) and nn.HuberLoss (delta);
+Lin et al. 2017 ("Focal Loss for Dense Object Detection"), FL(p_t) = -alpha_t (1-p_t)^gamma log p_t.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+Vector = npt.NDArray[np.float64]
+MAX_VALUES = 8
+
+
+def _vector(name: str, values: Sequence[float], low: int, limit: float) -> Vector:
+    """The values as float64, or BadParameter: every value must fit on a phone screen."""
+    if not low <= len(values) <= MAX_VALUES:
+        raise BadParameter(name, f"give {low} to {MAX_VALUES} values, got {len(values)}")
+    array = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > limit):
+        raise BadParameter(name, f"values must be finite, of magnitude at most {limit:g}")
+    return array
+
+
+def _cells(*values: float) -> tuple[str, ...]:
+    return tuple(f"${num(v)}$" for v in values)
+
+
+def _mean_of(values: Vector) -> str:
+    """`\\frac{a + b + c}{n}` for non-negative terms."""
+    return f"\\frac{{{' + '.join(num(float(v)) for v in values)}}}{{{len(values)}}}"
+
+
+# --- cross-entropy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CrossEntropy:
+    exponentials: Vector
+    total: float
+    probabilities: Vector
+    loss: float
+    gradient: Vector  # dL/dz = p - y (one-hot y)
+
+
+def cross_entropy_gradient(logits: Sequence[float], target: int) -> CrossEntropy:
+    """Softmax, L = -ln p_target, and dL/dz_i = p_i - y_i, the softmax-CE shortcut."""
+    z = np.asarray(logits, dtype=np.float64)
+    exponentials = np.exp(z)
+    total = float(exponentials.sum())
+    p = exponentials / total
+    y = np.zeros_like(z)
+    y[target] = 1.0
+    return CrossEntropy(exponentials, total, p, float(-np.log(p[target])), p - y)
+
+
+@worked_example("cross-entropy-gradient")
+def cross_entropy_gradient_example(
+    logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
+    target: int = 0,
+) -> WorkedExample:
+    z = _vector("logits", logits, 2, 50.0)
+    if not 0 <= target < len(z):
+        raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
+    r = cross_entropy_gradient(logits, target)
+    p_t = float(r.probabilities[target])
+    y = np.zeros_like(z)
+    y[target] = 1.0
+    return WorkedExample(
+        title=f"softmax 交叉熵：z = ({', '.join(f'{v:g}' for v in logits)})，"
+        f"真实类别 {target} (从 0 编号)",
+        steps=(
+            Step(
+                "指数之和 (sum of exponentials)",
+                "S = \\sum_j e^{z_j}",
+                " + ".join(num(float(v)) for v in r.exponentials),
+                num(r.total),
+            ),
+            Step(
+                f"真实类别的概率 (softmax, p_{target})",
+                f"p_{{{target}}} = \\frac{{e^{{z_{{{target}}}}}}}{{S}}",
+                f"\\frac{{{num(float(r.exponentials[target]))}}}{{{num(r.total)}}}",
+                num(p_t),
+            ),
+            Step(
+                "损失 (loss, 自然对数)",
+                f"L = -\\ln p_{{{target}}}",
+                f"-\\ln {num(p_t)}",
+                num(r.loss),
+            ),
+            Step(
+                "梯度 (gradient)：y 是 one-hot 标签",
+                "\\frac{\\partial L}{\\partial z_i} = p_i - y_i",
+                f"{num(p_t)} - 1 \\ (i = {target})",
+                num(float(r.gradient[target])),
+            ),
+            Table(
+                header=("$i$", "$z_i$", "$p_i$", "$y_i$", "$p_i - y_i$"),
+                rows=tuple(
+                    (f"${i}$", *_cells(float(a), float(b), float(c), float(d)))
+                    for i, (a, b, c, d) in enumerate(
+                        zip(z, r.probabilities, y, r.gradient, strict=True)
+                    )
+                ),
+                caption="梯度各分量之和为 0；真实类别的 logit 被推高，其余被压低",
+            ),
+        ),
+    )
+
+
+# --- regression losses -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegressionLosses:
+    residuals: Vector
+    absolute: Vector
+    squared: Vector
+    smooth_l1: Vector
+    mae: float
+    mse: float
+    smooth_l1_mean: float
+    huber_mean: float
+
+
+def regression_losses(
+    predictions: Sequence[float], targets: Sequence[float], delta: float
+) -> RegressionLosses:
+    """Per element and mean, as nn.L1Loss, nn.MSELoss, nn.SmoothL1Loss(beta=delta) and
+    nn.HuberLoss(delta) compute them (reduction='mean'); Huber = delta * smooth L1."""
+    r = np.asarray(predictions, dtype=np.float64) - np.asarray(targets, dtype=np.float64)
+    absolute = np.abs(r)
+    squared = r**2
+    smooth = np.where(absolute < delta, 0.5 * squared / delta, absolute - 0.5 * delta)
+    smooth_mean = float(smooth.mean())
+    return RegressionLosses(
+        r,
+        absolute,
+        squared,
+        smooth,
+        float(absolute.mean()),
+        float(squared.mean()),
+        smooth_mean,
+        delta * smooth_mean,
+    )
+
+
+@worked_example("loss-values")
+def loss_values_example(
+    predictions: list[float] = [0.5, 2.0, -1.5],  # noqa: B006
+    targets: list[float] = [0.0, 0.0, 0.0],  # noqa: B006
+    delta: float = 1.0,
+) -> WorkedExample:
+    y_hat = _vector("predictions", predictions, 1, 1e4)
+    y = _vector("targets", targets, 1, 1e4)
+    if len(y) != len(y_hat):
+        raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
+    if not 0 < delta <= 1e4:
+        raise BadParameter("delta", "must be positive (and at most 1e4)")
+    r = regression_losses(predictions, targets, delta)
+    d = num(delta)
+    return WorkedExample(
+        title=f"回归损失 (reduction = mean)：smooth L1 的 β = {delta:g}",
+        steps=(
+            Table(
+                header=("$\\hat y_i$", "$y_i$", "$r_i$", "$|r_i|$", "$r_i^2$", "smooth L1"),
+                rows=tuple(
+                    _cells(*(float(v) for v in row))
+                    for row in zip(
+                        y_hat, y, r.residuals, r.absolute, r.squared, r.smooth_l1, strict=True
+                    )
+                ),
+                caption="残差 r = 预测 − 目标 (residual)",
+            ),
+            Step(
+                "平均绝对误差 (MAE, nn.L1Loss)",
+                "\\frac{1}{n}\\sum_i |r_i|",
+                _mean_of(r.absolute),
+                num(r.mae),
+            ),
+            Step(
+                "均方误差 (MSE, nn.MSELoss，没有 1/2)",
+                "\\frac{1}{n}\\sum_i r_i^2",
+                _mean_of(r.squared),
+                num(r.mse),
+            ),
+            Step(
+                f"smooth L1 (nn.SmoothL1Loss, β = {delta:g})：|r| < β 用二次，否则用线性",
+                "\\ell_i = \\begin{cases} 0.5\\,r_i^2/\\beta & |r_i| < \\beta \\\\ "
+                "|r_i| - 0.5\\,\\beta & \\text{otherwise} \\end{cases}",
+                _mean_of(r.smooth_l1),
+                num(r.smooth_l1_mean),
+            ),
+            Step(
+                f"Huber (nn.HuberLoss, δ = {delta:g}) 是 smooth L1 的 δ 倍",
+                "\\text{Huber}_\\delta = \\delta\\cdot\\text{SmoothL1}_{\\beta=\\delta}",
+                f"{d}\\times {num(r.smooth_l1_mean)}",
+                num(r.huber_mean),
+            ),
+        ),
+    )
+
+
+# --- focal loss ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FocalLoss:
+    cross_entropy: Vector  # -ln p_t
+    modulating: Vector  # (1 - p_t)^gamma
+    focal: Vector  # -alpha_t (1 - p_t)^gamma ln p_t
+    ratio: Vector  # FL / CE = alpha_t (1 - p_t)^gamma
+
+
+def focal_loss(probabilities: Sequence[float], gamma: float, alpha_t: float) -> FocalLoss:
+    """Lin et al. 2017, eq. 5, per example; p_t is the probability of the true class."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    ce = -np.log(p)
+    modulating = (1.0 - p) ** gamma
+    return FocalLoss(ce, modulating, alpha_t * modulating * ce, alpha_t * modulating)
+
+
+@worked_example("focal-loss-values")
+def focal_loss_values_example(
+    probabilities: list[float] = [0.9, 0.6, 0.1],  # noqa: B006
+    gamma: float = 2.0,
+    alpha: float = 0.25,
+) -> WorkedExample:
+    p = _vector("probabilities", probabilities, 1, 1.0)
+    if np.any(p <= 0) or np.any(p >= 1):
+        raise BadParameter("probabilities", "each p_t must lie strictly between 0 and 1")
+    if not 0 <= gamma <= 10:
+        raise BadParameter("gamma", "must be between 0 and 10 (the paper uses 2)")
+    if not 0 < alpha <= 1:
+        raise BadParameter("alpha", "must be in (0, 1] (the paper uses 0.25)")
+    r = focal_loss(probabilities, gamma, alpha)
+    easy = int(np.argmax(p))
+    p_easy = float(p[easy])
+    steps: list[Step | Table] = [
+        Step(
+            "Focal loss (Lin et al. 2017)：样本都按正类算，α_t = α",
+            "FL(p_t) = -\\alpha_t (1-p_t)^{\\gamma}\\ln p_t",
+            f"-{num(alpha)}\\,(1-p_t)^{{{num(gamma)}}}\\ln p_t",
+        ),
+        Table(
+            header=("$p_t$", "CE $=-\\ln p_t$", "$(1-p_t)^\\gamma$", "FL", "FL/CE"),
+            rows=tuple(
+                _cells(*(float(v) for v in row))
+                for row in zip(p, r.cross_entropy, r.modulating, r.focal, r.ratio, strict=True)
+            ),
+            caption="FL/CE = α(1−p_t)^γ：p_t 越大 (越容易)，损失被压得越低",
+        ),
+        Step(
+            f"最容易的样本 p_t = {p_easy:g}：只看调制因子 (modulating factor)",
+            "\\frac{CE}{FL_{\\alpha=1}} = \\frac{1}{(1-p_t)^\\gamma}",
+            f"\\frac{{1}}{{{num(1 - p_easy)}^{{{num(gamma)}}}}}",
+            num(1 / float(r.modulating[easy])),
+        ),
+        Step(
+            "再乘上 α (alpha-balanced)",
+            "\\frac{CE}{FL} = \\frac{1}{\\alpha(1-p_t)^\\gamma}",
+            f"\\frac{{1}}{{{num(alpha)}\\times {num(float(r.modulating[easy]))}}}",
+            num(1 / float(r.ratio[easy])),
+        ),
+    ]
+    hard = int(np.argmin(p))
+    if p[hard] < p_easy:
+        p_hard = float(p[hard])
+        steps.append(
+            Step(
+                f"相对最难的样本 p_t = {p_hard:g}：易样本多被压低的倍数",
+                "\\frac{(1-p_{hard})^\\gamma}{(1-p_{easy})^\\gamma}",
+                f"\\frac{{{num(float(r.modulating[hard]))}}}{{{num(float(r.modulating[easy]))}}}",
+                num(float(r.modulating[hard] / r.modulating[easy])),
+            )
+        )
+    if math.isclose(gamma, 0.0):
+        steps.append(Step("γ = 0 时 FL 就是 α 加权的交叉熵 (alpha-balanced CE)"))
+    return WorkedExample(
+        title=f"Focal loss：γ = {gamma:g}, α = {alpha:g}，p_t 是真实类别的概率",
+        steps=tuple(steps),
+    )

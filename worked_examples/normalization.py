@@ -1,0 +1,659 @@
+"""Feature scaling and normalisation layers, step by step.
+
+Sources: Ioffe & Szegedy 2015 ("Batch Normalization", Algorithms 1 and 2 and the
+back-propagation equations of section 3); Ba et al. 2016 (Layer Norm); Ulyanov et al. 2016
+(Instance Norm); Wu & He 2018 (Group Norm); the PyTorch docs of BatchNorm1d/2d, LayerNorm,
+InstanceNorm2d and GroupNorm: normalisation divides by the biased (population) variance,
+running_var is updated with the unbiased one, running_mean/var start at 0 and 1, and
+`momentum` is the weight of the new batch statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+Vector = npt.NDArray[np.float64]
+NormKind = Literal["bn", "ln", "in", "gn"]
+MAX_VALUES = 8
+NORM_EPS = 1e-5  # the default eps of every torch normalisation layer
+NORM_SHAPE = (2, 4, 2, 1)  # (N, C, H, W): small enough to print, C divisible by 1, 2, 4
+NORM_SEED = 2  # picked so that no (n, c) pair holds two equal values
+
+
+def _vector(name: str, values: Sequence[float], low: int = 2) -> Vector:
+    """The values as float64, or BadParameter: a card must show every value on a phone."""
+    if not low <= len(values) <= MAX_VALUES:
+        raise BadParameter(name, f"give {low} to {MAX_VALUES} values, got {len(values)}")
+    array = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > 1e6):
+        raise BadParameter(name, "values must be finite numbers of magnitude at most 1e6")
+    return array
+
+
+def _signed_sum(values: Vector) -> str:
+    """`a + b - c` rather than `a + -c`."""
+    text = num(float(values[0]))
+    for value in values[1:]:
+        text += f" - {num(float(-value))}" if value < 0 else f" + {num(float(value))}"
+    return text
+
+
+def _minus(left: str, value: float) -> str:
+    """`left - value`, written `left + |value|` when value is negative."""
+    return f"{left} - {num(value)}" if value >= 0 else f"{left} + {num(-value)}"
+
+
+def _factor(value: float) -> str:
+    """A number to multiply by: negative ones in parentheses."""
+    return f"({num(value)})" if value < 0 else num(value)
+
+
+def _fraction(numerator: float, denominator: str) -> str:
+    """`-\\frac{a}{b}` rather than `\\frac{-a}{b}`."""
+    sign = "-" if numerator < 0 else ""
+    return f"{sign}\\frac{{{num(abs(numerator))}}}{{{denominator}}}"
+
+
+def _join_terms(*terms: str) -> str:
+    """Terms joined by + or -, whichever sign the next term starts with."""
+    text = terms[0]
+    for term in terms[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return text
+
+
+def _products(left: Vector, right: Vector) -> str:
+    """`a_1 \\times b_1 + ...`, negative factors in parentheses."""
+    return " + ".join(
+        f"{_factor(float(a))}\\times {_factor(float(b))}" for a, b in zip(left, right, strict=True)
+    )
+
+
+def _plain(value: float) -> str:
+    """A number for plain text (labels, titles): 1e-5, not 1e-05."""
+    return f"{value:g}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _math_list(values: Vector) -> str:
+    return ",\\ ".join(num(float(v)) for v in values)
+
+
+# --- feature scaling -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureScaling:
+    low: float
+    high: float
+    mean: float
+    variance: float
+    std: float
+    min_max: Vector
+    z_score: Vector
+
+
+def feature_scaling(values: Sequence[float]) -> FeatureScaling:
+    """Min-max to [0, 1] and z-score with the population std (ddof=0, like sklearn's
+    StandardScaler), so the scaled feature has mean 0 and std exactly 1."""
+    x = np.asarray(values, dtype=np.float64)
+    low, high = float(x.min()), float(x.max())
+    mean = float(x.mean())
+    variance = float(((x - mean) ** 2).mean())
+    std = float(np.sqrt(variance))
+    return FeatureScaling(
+        low, high, mean, variance, std, (x - low) / (high - low), (x - mean) / std
+    )
+
+
+@worked_example("feature-scaling")
+def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) -> WorkedExample:  # noqa: B006
+    x = _vector("values", values)
+    if x.max() == x.min():
+        raise BadParameter("values", "need at least two different values (max > min)")
+    s = feature_scaling(values)
+    n = len(x)
+    pick = 1  # the second value: the first is often the minimum, which scales to a dull 0
+    xi = float(x[pick])
+    return WorkedExample(
+        title=f"x = ({', '.join(f'{v:g}' for v in values)})，标准差用总体标准差 (除以 n)",
+        steps=(
+            Step(
+                "最小值与最大值 (min, max)",
+                "x_{\\min},\\ x_{\\max}",
+                "",
+                f"{num(s.low)},\\ {num(s.high)}",
+            ),
+            Step(
+                "均值 (mean)",
+                "\\mu = \\frac{1}{n}\\sum_{i} x_i",
+                f"\\frac{{{_signed_sum(x)}}}{{{n}}}",
+                num(s.mean),
+            ),
+            Step(
+                "总体方差 (population variance, 除以 n 而非 n-1)",
+                "\\sigma^2 = \\frac{1}{n}\\sum_{i} (x_i-\\mu)^2",
+                f"\\frac{{{_signed_sum((x - s.mean) ** 2)}}}{{{n}}}",
+                num(s.variance),
+            ),
+            Step(
+                "标准差 (std)",
+                "\\sigma = \\sqrt{\\sigma^2}",
+                f"\\sqrt{{{num(s.variance)}}}",
+                num(s.std),
+            ),
+            Step(
+                f"最小-最大缩放 (min-max)，以 x = {xi:g} 为例",
+                "x' = \\frac{x - x_{\\min}}{x_{\\max} - x_{\\min}}",
+                f"\\frac{{{_minus(num(xi), s.low)}}}{{{_minus(num(s.high), s.low)}}}",
+                num(float(s.min_max[pick])),
+            ),
+            Step(
+                f"标准化 (z-score)，以 x = {xi:g} 为例",
+                "z = \\frac{x - \\mu}{\\sigma}",
+                f"\\frac{{{_minus(num(xi), s.mean)}}}{{{num(s.std)}}}",
+                num(float(s.z_score[pick])),
+            ),
+            Table(
+                header=("$x$", "min-max $x'$", "z-score $z$"),
+                rows=tuple(
+                    (f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
+                    for a, b, c in zip(x, s.min_max, s.z_score, strict=True)
+                ),
+                caption="min-max 落在 [0, 1]；z-score 均值 0、标准差 1",
+            ),
+        ),
+    )
+
+
+# --- batch norm forward ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchNormForward:
+    mean: float
+    variance: float  # biased: used to normalise
+    unbiased_variance: float  # used for running_var
+    x_hat: Vector
+    y: Vector
+    running_mean: float
+    running_var: float
+    eval_output: float
+
+
+def batchnorm_forward(
+    batch: Sequence[float],
+    gamma: float,
+    beta: float,
+    eps: float,
+    momentum: float,
+    x_eval: float,
+) -> BatchNormForward:
+    """One training step of BatchNorm1d on one feature (running stats from 0 and 1),
+    then the eval-mode output for `x_eval`, which uses the running statistics."""
+    x = np.asarray(batch, dtype=np.float64)
+    m = len(x)
+    mean = float(x.mean())
+    variance = float(((x - mean) ** 2).mean())
+    unbiased = variance * m / (m - 1)
+    x_hat = (x - mean) / np.sqrt(variance + eps)
+    running_mean = (1 - momentum) * 0.0 + momentum * mean
+    running_var = (1 - momentum) * 1.0 + momentum * unbiased
+    eval_output = gamma * (x_eval - running_mean) / np.sqrt(running_var + eps) + beta
+    return BatchNormForward(
+        mean,
+        variance,
+        unbiased,
+        x_hat,
+        gamma * x_hat + beta,
+        running_mean,
+        running_var,
+        float(eval_output),
+    )
+
+
+def _check_bn_scalars(gamma: float, eps: float) -> None:
+    for name, value in (("gamma", gamma), ("eps", eps)):
+        if not np.isfinite(value) or abs(value) > 1e6:
+            raise BadParameter(name, "must be a finite number of magnitude at most 1e6")
+    if not 0 <= eps <= 1:
+        raise BadParameter("eps", "must be between 0 and 1 (PyTorch's default is 1e-5)")
+
+
+@worked_example("batchnorm-forward")
+def batchnorm_forward_example(
+    batch: list[float] = [1.0, 2.0, 3.0, 6.0],  # noqa: B006
+    gamma: float = 2.0,
+    beta: float = 0.5,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    x_eval: float | None = None,
+) -> WorkedExample:
+    """`x_eval` (added, optional): the input fed in eval mode; by default the batch's first value,
+    so the card shows the same input giving a different output in training and inference."""
+    x = _vector("batch", batch)
+    _check_bn_scalars(gamma, eps)
+    if not np.isfinite(beta) or abs(beta) > 1e6:
+        raise BadParameter("beta", "must be a finite number of magnitude at most 1e6")
+    if not 0 <= momentum <= 1:
+        raise BadParameter("momentum", "must be between 0 and 1 (PyTorch's default is 0.1)")
+    if x.max() == x.min() and eps == 0:
+        raise BadParameter("eps", "must be positive when every value in the batch is equal")
+    query = float(x[0]) if x_eval is None else float(x_eval)
+    if not np.isfinite(query) or abs(query) > 1e6:
+        raise BadParameter("x_eval", "must be a finite number of magnitude at most 1e6")
+    r = batchnorm_forward(batch, gamma, beta, eps, momentum, query)
+    m = len(x)
+    keep = 1 - momentum
+    denominator = float(np.sqrt(r.variance + eps))
+    eval_denominator = float(np.sqrt(r.running_var + eps))
+    return WorkedExample(
+        title=f"BatchNorm 前向 (一个特征, m = {m})：γ = {gamma:g}, β = {beta:g}, "
+        f"momentum = {momentum:g}",
+        steps=(
+            Step(
+                "批均值 (mini-batch mean)",
+                "\\mu_B = \\frac{1}{m}\\sum_{i=1}^{m} x_i",
+                f"\\frac{{{_signed_sum(x)}}}{{{m}}}",
+                num(r.mean),
+            ),
+            Step(
+                "有偏方差 (biased variance, 除以 m)",
+                "\\sigma_B^2 = \\frac{1}{m}\\sum_{i=1}^{m} (x_i-\\mu_B)^2",
+                f"\\frac{{{_signed_sum((x - r.mean) ** 2)}}}{{{m}}}",
+                num(r.variance),
+            ),
+            Step(
+                "归一化 (normalise)",
+                "\\hat x_i = \\frac{x_i-\\mu_B}{\\sqrt{\\sigma_B^2+\\epsilon}}",
+                f"\\frac{{{_minus('x_i', r.mean)}}}{{\\sqrt{{{num(r.variance)} + {num(eps)}}}}}",
+                f"\\frac{{{_minus('x_i', r.mean)}}}{{{num(denominator)}}}",
+            ),
+            Step(
+                "缩放与平移 (scale and shift)",
+                "y_i = \\gamma \\hat x_i + \\beta",
+                _minus(f"{num(gamma)}\\,\\hat x_i", -beta),
+            ),
+            Table(
+                header=("$i$", "$x_i$", "$\\hat x_i$", "$y_i$"),
+                rows=tuple(
+                    (f"${i}$", f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
+                    for i, (a, b, c) in enumerate(zip(x, r.x_hat, r.y, strict=True), start=1)
+                ),
+                caption="训练模式 (train mode) 的输出",
+            ),
+            Step(
+                "无偏方差 (unbiased variance, 只用于 running_var)",
+                "\\frac{m}{m-1}\\sigma_B^2",
+                f"\\frac{{{m}}}{{{m - 1}}}\\times {num(r.variance)}",
+                num(r.unbiased_variance),
+            ),
+            Step(
+                "更新 running_mean (初值 0)",
+                "(1-\\text{momentum})\\,\\hat\\mu + \\text{momentum}\\,\\mu_B",
+                f"{num(keep)}\\times 0 + {num(momentum)}\\times {_factor(r.mean)}",
+                num(r.running_mean),
+            ),
+            Step(
+                "更新 running_var (初值 1)",
+                "(1-\\text{momentum})\\,\\hat\\sigma^2 + \\text{momentum}\\,"
+                "\\frac{m}{m-1}\\sigma_B^2",
+                f"{num(keep)}\\times 1 + {num(momentum)}\\times {num(r.unbiased_variance)}",
+                num(r.running_var),
+            ),
+            Step(
+                f"推理 (eval mode) 用 running 统计量，输入 x = {query:g}",
+                "y = \\gamma\\,\\frac{x-\\hat\\mu}{\\sqrt{\\hat\\sigma^2+\\epsilon}} + \\beta",
+                _minus(
+                    f"{num(gamma)}\\times\\frac{{{_minus(num(query), r.running_mean)}}}"
+                    f"{{{num(eval_denominator)}}}",
+                    -beta,
+                ),
+                num(r.eval_output),
+            ),
+            Step(
+                "注意：PyTorch 的 momentum 是新值的权重；Keras 的 momentum 是旧值的权重 "
+                "(Keras 0.99 相当于 PyTorch 0.01)"
+            ),
+        ),
+    )
+
+
+# --- batch norm backward ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchNormBackward:
+    mean: float
+    variance: float
+    x_hat: Vector
+    d_x_hat: Vector
+    d_variance: float
+    d_mean: float
+    d_x: Vector
+    d_gamma: float
+    d_beta: float
+
+
+def batchnorm_backward(
+    batch: Sequence[float], upstream: Sequence[float], gamma: float, eps: float
+) -> BatchNormBackward:
+    """The chain rule of Ioffe & Szegedy 2015, section 3, term by term (dL/dy = upstream)."""
+    x = np.asarray(batch, dtype=np.float64)
+    g = np.asarray(upstream, dtype=np.float64)
+    m = len(x)
+    mean = float(x.mean())
+    variance = float(((x - mean) ** 2).mean())
+    inv_std = 1.0 / np.sqrt(variance + eps)
+    x_hat = (x - mean) * inv_std
+    d_x_hat = g * gamma
+    d_variance = float(np.sum(d_x_hat * (x - mean)) * -0.5 * (variance + eps) ** -1.5)
+    d_mean = float(np.sum(-d_x_hat * inv_std) + d_variance * np.sum(-2.0 * (x - mean)) / m)
+    d_x = d_x_hat * inv_std + d_variance * 2.0 * (x - mean) / m + d_mean / m
+    return BatchNormBackward(
+        mean,
+        variance,
+        x_hat,
+        d_x_hat,
+        d_variance,
+        d_mean,
+        d_x,
+        float(np.sum(g * x_hat)),
+        float(np.sum(g)),
+    )
+
+
+def batchnorm_loss(x: Vector, upstream: Vector, gamma: float, beta: float, eps: float) -> float:
+    """L = sum_i g_i y_i: the loss whose gradient with respect to y is the upstream g."""
+    x_hat = (x - x.mean()) / np.sqrt(x.var() + eps)
+    return float(np.sum(upstream * (gamma * x_hat + beta)))
+
+
+def numerical_gradients(
+    batch: Sequence[float], upstream: Sequence[float], gamma: float, eps: float, h: float = 1e-5
+) -> tuple[Vector, float, float]:
+    """Central differences (L(v+h) - L(v-h)) / 2h for every x_i, gamma and beta."""
+    x = np.asarray(batch, dtype=np.float64)
+    g = np.asarray(upstream, dtype=np.float64)
+    beta = 0.0  # the gradients do not depend on beta
+
+    def central(loss_at: float, loss_minus: float) -> float:
+        return (loss_at - loss_minus) / (2 * h)
+
+    d_x = np.empty_like(x)
+    for i in range(len(x)):
+        step = np.zeros_like(x)
+        step[i] = h
+        d_x[i] = central(
+            batchnorm_loss(x + step, g, gamma, beta, eps),
+            batchnorm_loss(x - step, g, gamma, beta, eps),
+        )
+    d_gamma = central(
+        batchnorm_loss(x, g, gamma + h, beta, eps), batchnorm_loss(x, g, gamma - h, beta, eps)
+    )
+    d_beta = central(
+        batchnorm_loss(x, g, gamma, beta + h, eps), batchnorm_loss(x, g, gamma, beta - h, eps)
+    )
+    return d_x, d_gamma, d_beta
+
+
+@worked_example("batchnorm-backward")
+def batchnorm_backward_example(
+    batch: list[float] = [1.0, 2.0, 3.0, 6.0],  # noqa: B006
+    upstream: list[float] = [0.1, -0.2, 0.3, 0.4],  # noqa: B006
+    gamma: float = 2.0,
+    eps: float = 1e-5,
+) -> WorkedExample:
+    """`eps` (added, optional) is BatchNorm's epsilon, PyTorch's default."""
+    x = _vector("batch", batch)
+    g = _vector("upstream", upstream)
+    if len(g) != len(x):
+        raise BadParameter("upstream", f"needs one value per batch element ({len(x)})")
+    _check_bn_scalars(gamma, eps)
+    if x.max() == x.min():
+        raise BadParameter("batch", "need at least two different values (else x_hat = 0)")
+    r = batchnorm_backward(batch, upstream, gamma, eps)
+    h = 1e-5
+    num_dx, num_dgamma, num_dbeta = numerical_gradients(batch, upstream, gamma, eps, h)
+    worst = max(
+        float(np.max(np.abs(num_dx - r.d_x))),
+        abs(num_dgamma - r.d_gamma),
+        abs(num_dbeta - r.d_beta),
+    )
+    m = len(x)
+    s = float(np.sqrt(r.variance + eps))
+    centred = x - r.mean
+    i = int(np.argmax(np.abs(centred)))  # an element where all three terms of dL/dx_i matter
+    return WorkedExample(
+        title=f"BatchNorm 反向 (m = {m}, γ = {gamma:g})：上游梯度 g_i = ∂L/∂y_i",
+        steps=(
+            Step(
+                "前向回顾 (forward recap)",
+                "\\mu_B,\\ \\sigma_B^2,\\ s = \\sqrt{\\sigma_B^2+\\epsilon}",
+                "",
+                f"{num(r.mean)},\\ {num(r.variance)},\\ {num(s)}",
+            ),
+            Step(
+                "归一化值 (normalised)",
+                "\\hat x_i = \\frac{x_i-\\mu_B}{s}",
+                "",
+                _math_list(r.x_hat),
+            ),
+            Step(
+                "对 β 的梯度 (dL/dβ)",
+                "\\frac{\\partial L}{\\partial \\beta} = \\sum_i g_i",
+                _signed_sum(g),
+                num(r.d_beta),
+            ),
+            Step(
+                "对 γ 的梯度 (dL/dγ)",
+                "\\frac{\\partial L}{\\partial \\gamma} = \\sum_i g_i \\hat x_i",
+                _products(g, r.x_hat),
+                num(r.d_gamma),
+            ),
+            Step(
+                "对 x̂ 的梯度 (dL/dx̂)",
+                "\\frac{\\partial L}{\\partial \\hat x_i} = \\gamma g_i",
+                "",
+                _math_list(r.d_x_hat),
+            ),
+            Step(
+                "对方差的梯度 (dL/dσ²)",
+                "\\frac{\\partial L}{\\partial \\sigma_B^2} = -\\frac{1}{2s^3}\\sum_i "
+                "\\frac{\\partial L}{\\partial \\hat x_i}(x_i-\\mu_B)",
+                _fraction(-float(np.sum(r.d_x_hat * centred)), f"2\\times {num(s)}^3"),
+                num(r.d_variance),
+            ),
+            Step(
+                "对均值的梯度 (dL/dμ；经 σ² 的项为 0，因为 Σ(x_i-μ_B) = 0)",
+                "\\frac{\\partial L}{\\partial \\mu_B} = -\\frac{1}{s}\\sum_i "
+                "\\frac{\\partial L}{\\partial \\hat x_i}",
+                _fraction(-float(np.sum(r.d_x_hat)), num(s)),
+                num(r.d_mean),
+            ),
+            Step(
+                f"对输入的梯度 (dL/dx)，以 i = {i + 1} 为例",
+                "\\frac{\\partial L}{\\partial x_i} = \\frac{1}{s}\\frac{\\partial L}"
+                "{\\partial \\hat x_i} + \\frac{2(x_i-\\mu_B)}{m}\\frac{\\partial L}"
+                "{\\partial \\sigma_B^2} + \\frac{1}{m}\\frac{\\partial L}{\\partial \\mu_B}",
+                _join_terms(
+                    _fraction(float(r.d_x_hat[i]), num(s)),
+                    f"\\frac{{2\\times {_factor(float(centred[i]))}}}{{{m}}}\\times "
+                    + _factor(r.d_variance),
+                    _fraction(r.d_mean, str(m)),
+                ),
+                num(float(r.d_x[i])),
+            ),
+            Table(
+                header=(
+                    "$i$",
+                    "$x_i$",
+                    "$g_i$",
+                    "$\\partial L/\\partial x_i$",
+                    "数值梯度 (numeric)",
+                ),
+                rows=tuple(
+                    (
+                        f"${k}$",
+                        f"${num(float(a))}$",
+                        f"${num(float(b))}$",
+                        f"${num(float(c))}$",
+                        f"${num(float(d))}$",
+                    )
+                    for k, (a, b, c, d) in enumerate(zip(x, g, r.d_x, num_dx, strict=True), start=1)
+                ),
+                caption="解析梯度 (Ioffe & Szegedy 2015) 与中心差分数值梯度",
+            ),
+            Step(
+                f"梯度检查 (gradient check：中心差分 h = {_plain(h)}，对所有 x_i、γ、β)",
+                "\\max\\left|\\frac{\\partial L}{\\partial \\theta} - "
+                "\\frac{L(\\theta+h)-L(\\theta-h)}{2h}\\right|",
+                "",
+                num(worst),
+            ),
+        ),
+    )
+
+
+# --- BN / LN / IN / GN statistics ------------------------------------------------------------
+
+
+def norm_input() -> Vector:
+    """The fixed (N, C, H, W) = (2, 4, 2, 1) tensor of small integers the card shows."""
+    values = np.random.default_rng(NORM_SEED).integers(0, 10, size=NORM_SHAPE)
+    return values.astype(np.float64)
+
+
+def norm_statistics(
+    x: Vector, kind: NormKind, groups: int, eps: float = NORM_EPS
+) -> tuple[Vector, Vector, Vector]:
+    """Means and biased variances of each normalisation set, and the normalised tensor.
+
+    The statistics come back shaped by set: (C,) for bn, (N,) for ln, (N, C) for in and
+    (N, groups) for gn.
+    """
+    n = x.shape[0]
+    if kind == "bn":
+        mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+        out = (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + eps)
+        return mean, var, out
+    if kind == "in":
+        mean, var = x.mean(axis=(2, 3)), x.var(axis=(2, 3))
+        return mean, var, (x - mean[..., None, None]) / np.sqrt(var[..., None, None] + eps)
+    grouped = x.reshape(n, 1 if kind == "ln" else groups, -1)
+    mean, var = grouped.mean(axis=2), grouped.var(axis=2)
+    out = ((grouped - mean[..., None]) / np.sqrt(var[..., None] + eps)).reshape(x.shape)
+    return (mean[:, 0], var[:, 0], out) if kind == "ln" else (mean, var, out)
+
+
+_AXES: dict[str, tuple[str, str, str]] = {
+    # kind -> (label, mean formula, one set's name in the table)
+    "bn": (
+        "BatchNorm：每个通道一组，平均 N、H、W 三个轴 (axes N, H, W)",
+        "\\mu_c = \\frac{1}{NHW}\\sum_{n,h,w} x_{nchw}",
+        "通道 c (channel)",
+    ),
+    "ln": (
+        "LayerNorm：每个样本一组，平均 C、H、W (axes C, H, W)",
+        "\\mu_n = \\frac{1}{CHW}\\sum_{c,h,w} x_{nchw}",
+        "样本 n (sample)",
+    ),
+    "in": (
+        "InstanceNorm：每个样本的每个通道一组，平均 H、W (axes H, W)",
+        "\\mu_{nc} = \\frac{1}{HW}\\sum_{h,w} x_{nchw}",
+        "样本 n, 通道 c",
+    ),
+    "gn": (
+        "GroupNorm：每个样本的每组通道一组，平均 C/G、H、W (axes C/G, H, W)",
+        "\\mu_{ng} = \\frac{1}{(C/G)HW}\\sum_{c\\in g,\\,h,w} x_{nchw}",
+        "样本 n, 组 g (group)",
+    ),
+}
+
+
+def _set_names(kind: NormKind, n: int, c: int, groups: int) -> list[str]:
+    """Zero-based names of the normalisation sets, in the order of the flattened statistics."""
+    if kind == "bn":
+        return [f"c={j}" for j in range(c)]
+    if kind == "ln":
+        return [f"n={i}" for i in range(n)]
+    if kind == "in":
+        return [f"n={i}, c={j}" for i in range(n) for j in range(c)]
+    per = c // groups
+    return [
+        f"n={i}, g={k} (c={k * per}..{(k + 1) * per - 1})" if per > 1 else f"n={i}, g={k} (c={k})"
+        for i in range(n)
+        for k in range(groups)
+    ]
+
+
+def _set_size_formula(kind: NormKind, groups: int) -> tuple[str, str]:
+    n, c, h, w = NORM_SHAPE
+    if kind == "bn":
+        return "NHW", f"{n}\\times {h}\\times {w}"
+    if kind == "ln":
+        return "CHW", f"{c}\\times {h}\\times {w}"
+    if kind == "in":
+        return "HW", f"{h}\\times {w}"
+    return "(C/G)HW", f"({c}/{groups})\\times {h}\\times {w}"
+
+
+@worked_example("norm-layer-stats")
+def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedExample:
+    n, c, h, w = NORM_SHAPE
+    if groups < 1 or c % groups:
+        raise BadParameter("groups", f"must divide the {c} channels: 1, 2 or 4")
+    x = norm_input()
+    mean, var, out = norm_statistics(x, kind, groups)
+    label, formula, set_header = _AXES[kind]
+    size_symbol, size_numbers = _set_size_formula(kind, groups)
+    names = _set_names(kind, n, c, groups)
+    first_mean, first_var = float(mean.flat[0]), float(var.flat[0])
+    first = float(x[0, 0, 0, 0])
+    steps: list[Step | Table] = [
+        Table(
+            header=("n", "c", "$h=0$", "$h=1$"),
+            rows=tuple(
+                (str(i), str(j), f"${num(float(x[i, j, 0, 0]))}$", f"${num(float(x[i, j, 1, 0]))}$")
+                for i in range(n)
+                for j in range(c)
+            ),
+            caption=f"输入 x，形状 (N, C, H, W) = ({n}, {c}, {h}, {w})，下标从 0 开始",
+        ),
+        Step(label, formula, "", ""),
+        Step(
+            "每组的元素个数 (values per set)",
+            size_symbol,
+            size_numbers,
+            num(x.size // mean.size),
+        ),
+        Table(
+            header=(set_header, "$\\mu$", "$\\sigma^2$ (有偏 biased)"),
+            rows=tuple(
+                (name, f"${num(float(a))}$", f"${num(float(b))}$")
+                for name, a, b in zip(names, mean.flat, var.flat, strict=True)
+            ),
+            caption=f"共 {mean.size} 组统计量 (sets of statistics)",
+        ),
+        Step(
+            f"归一化一个值 (normalise x[0,0,0,0]，ε = {_plain(NORM_EPS)})",
+            "\\hat x = \\frac{x-\\mu}{\\sqrt{\\sigma^2+\\epsilon}}",
+            f"\\frac{{{_minus(num(first), first_mean)}}}"
+            f"{{\\sqrt{{{num(first_var)} + {num(NORM_EPS)}}}}}",
+            num(float(out[0, 0, 0, 0])),
+        ),
+    ]
+    if kind == "gn":
+        steps.append(Step(f"G = 1 时 GroupNorm 即 LayerNorm，G = C = {c} 时即 InstanceNorm"))
+    if kind == "bn":
+        steps.append(Step("推理时 BN 改用 running 统计量；LN、IN、GN 训练和推理算法相同"))
+    else:
+        steps.append(Step("统计量只依赖单个样本：与 batch 大小无关，训练和推理算法相同"))
+    title_kind = {"bn": "BN", "ln": "LN", "in": "IN", "gn": f"GN (G = {groups})"}[kind]
+    return WorkedExample(title=f"{title_kind} 在哪些轴上求均值和方差", steps=tuple(steps))
