@@ -1,0 +1,81 @@
+"""Why deep sigmoid stacks stop learning: σ'(x) = σ(x)(1 - σ(x)) is at most 1/4, so the
+backpropagated gradient picks up a factor of at most 1/4 per sigmoid layer (the weights
+aside). Source: the definition of the logistic sigmoid; Glorot & Bengio 2010 §4."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ankigen import BadParameter, figure
+
+from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+
+MAX_LAYERS = 40
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + e^{-x})."""
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return result
+
+
+def sigmoid_slope(x: np.ndarray) -> np.ndarray:
+    """σ'(x) = σ(x)(1 - σ(x)), largest (1/4) at x = 0."""
+    s = sigmoid(x)
+    result: np.ndarray = s * (1.0 - s)
+    return result
+
+
+def gradient_bound(layers: int) -> np.ndarray:
+    """max σ' to the n-th power, n = 1..layers: the best case through n sigmoids."""
+    peak = float(sigmoid_slope(np.array([0.0]))[0])
+    result: np.ndarray = peak ** np.arange(1, layers + 1, dtype=float)
+    return result
+
+
+@figure("sigmoid-saturation")
+def sigmoid_saturation(layers: int = 10) -> Figure:
+    """Left: σ'(x) with its maximum marked. Right: 0.25^n on a log axis, n = 1..layers."""
+    if not 2 <= layers <= MAX_LAYERS:
+        raise BadParameter("layers", f"must be between 2 and {MAX_LAYERS}")
+    fig = new_figure(4.8, 3.2)
+    left, right = fig.subplots(1, 2)
+
+    x = np.linspace(-6.0, 6.0, 241)
+    style_axes(left, xlabel="x", title="σ′(x)")
+    left.plot(x, sigmoid_slope(x), color=COLORS[0], linewidth=2.2)
+    peak = float(sigmoid_slope(np.array([0.0]))[0])
+    left.plot([0.0], [peak], "o", color=COLORS[1], markersize=7)
+    left.annotate(
+        f"max {peak:g}",
+        xy=(0.0, peak),
+        xytext=(1.0, peak * 0.98),
+        fontsize=FONT_SIZE - 1,
+        color=COLORS[1],
+        va="center",
+    )
+    left.set_ylim(0.0, 0.3)
+    left.set_yticks([0.0, 0.1, 0.25])
+
+    n = np.arange(1, layers + 1)
+    bound = gradient_bound(layers)
+    style_axes(right, xlabel="layers n", title="$0.25^n$")
+    right.plot(n, bound, "o-", color=COLORS[1], linewidth=1.8, markersize=4)
+    right.set_yscale("log")
+    mantissa, exponent = f"{bound[-1]:.1e}".split("e")
+    right.text(
+        0.04,
+        0.05,
+        f"$0.25^{{{layers}}} \\approx {mantissa}\\times 10^{{{int(exponent)}}}$",
+        transform=right.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=FONT_SIZE - 1,
+        color=COLORS[1],
+    )
+    right.set_xlim(0.5, layers + 0.5)
+    right.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 2, 5, 10]))
+    right.minorticks_off()
+    return fig
