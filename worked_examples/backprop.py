@@ -1,0 +1,335 @@
+"""Backpropagation through a tiny two-layer sigmoid network, every number shown.
+
+Convention (the one torch.nn.Linear uses): W1 has one row per hidden unit, z1 = W1 x + b1,
+a1 = sigmoid(z1), z2 = w2 . a1 + b2, a2 = sigmoid(z2). The squared error carries the usual
+1/2, L = (a2 - y)^2 / 2, so that dL/da2 = a2 - y; binary cross-entropy is torch's BCELoss.
+The gradients are the chain rule written out; the tests compare them with torch autograd.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+Vector = npt.NDArray[np.float64]
+Loss = Literal["mse", "bce"]
+MAX_UNITS = 4
+MAX_VALUE = 100.0
+_LOSS_NAMES = {"mse": "squared error", "bce": "cross-entropy"}
+
+
+def sigmoid(z: Vector) -> Vector:
+    result: Vector = 1.0 / (1.0 + np.exp(-z))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Backprop:
+    """Forward values, backward deltas and gradients, and the network after one SGD step."""
+
+    z1: Vector
+    a1: Vector
+    z2: float
+    a2: float
+    loss: float
+    delta2: float
+    grad_w2: Vector
+    grad_b2: float
+    delta1: Vector
+    grad_w1: npt.NDArray[np.float64]
+    grad_b1: Vector
+    new_w1: npt.NDArray[np.float64]
+    new_b1: Vector
+    new_w2: Vector
+    new_b2: float
+    loss_after: float
+
+
+def forward(
+    x: Vector, w1: npt.NDArray[np.float64], b1: Vector, w2: Vector, b2: float
+) -> tuple[Vector, Vector, float, float]:
+    """z1, a1, z2, a2 of the network for input x."""
+    z1: Vector = w1 @ x + b1
+    a1 = sigmoid(z1)
+    z2 = float(w2 @ a1 + b2)
+    a2 = 1.0 / (1.0 + math.exp(-z2))
+    return z1, a1, z2, a2
+
+
+def loss_value(a2: float, y: float, loss: Loss) -> float:
+    """(a2 - y)^2 / 2, or -[y log a2 + (1 - y) log(1 - a2)] with each log clamped at -100,
+    as torch's BCELoss does, so that a saturated output gives a large but finite loss."""
+    if loss == "mse":
+        return 0.5 * (a2 - y) ** 2
+    return -(y * _log(a2) + (1.0 - y) * _log(1.0 - a2))
+
+
+def _log(value: float) -> float:
+    return max(math.log(value), -100.0) if value > 0 else -100.0
+
+
+def backprop_two_layer(
+    x: list[float],
+    y: float,
+    w1: list[list[float]],
+    b1: list[float],
+    w2: list[float],
+    b2: float,
+    lr: float,
+    loss: Loss = "mse",
+) -> Backprop:
+    """One forward pass, the chain rule backwards, and w <- w - lr * dL/dw."""
+    xs, m1, c1, m2 = (np.asarray(v, dtype=np.float64) for v in (x, w1, b1, w2))
+    z1, a1, z2, a2 = forward(xs, m1, c1, m2, b2)
+    # dL/dz2: sigmoid' = a(1 - a); with cross-entropy it cancels the 1/(a(1 - a)) of dL/da2.
+    delta2 = (a2 - y) * a2 * (1.0 - a2) if loss == "mse" else a2 - y
+    delta1: Vector = m2 * delta2 * a1 * (1.0 - a1)
+    grad_w1: npt.NDArray[np.float64] = np.outer(delta1, xs)
+    new_w1, new_b1 = m1 - lr * grad_w1, c1 - lr * delta1
+    new_w2, new_b2 = m2 - lr * delta2 * a1, b2 - lr * delta2
+    after = forward(xs, new_w1, new_b1, new_w2, new_b2)[3]
+    return Backprop(
+        z1=z1,
+        a1=a1,
+        z2=z2,
+        a2=a2,
+        loss=loss_value(a2, y, loss),
+        delta2=delta2,
+        grad_w2=delta2 * a1,
+        grad_b2=delta2,
+        delta1=delta1,
+        grad_w1=grad_w1,
+        grad_b1=delta1,
+        new_w1=new_w1,
+        new_b1=new_b1,
+        new_w2=new_w2,
+        new_b2=new_b2,
+        loss_after=loss_value(after, y, loss),
+    )
+
+
+def _p(value: float) -> str:
+    """A number, in parentheses when negative so that products read right."""
+    text = num(float(value))
+    return f"({text})" if value < 0 else text
+
+
+def _column(values: Vector) -> str:
+    return "\\begin{pmatrix}" + " \\\\ ".join(num(float(v)) for v in values) + "\\end{pmatrix}"
+
+
+def _matrix(rows: npt.NDArray[np.float64]) -> str:
+    body = " \\\\ ".join(" & ".join(num(float(v)) for v in row) for row in rows)
+    return "\\begin{pmatrix}" + body + "\\end{pmatrix}"
+
+
+def _check(
+    x: list[float], y: float, w1: list[list[float]], b1: list[float], w2: list[float], lr: float
+) -> None:
+    if not 1 <= len(x) <= MAX_UNITS:
+        raise BadParameter("x", f"needs 1 to {MAX_UNITS} inputs, got {len(x)}")
+    if not 1 <= len(w1) <= MAX_UNITS or any(len(row) != len(x) for row in w1):
+        raise BadParameter(
+            "w1", f"one row per hidden unit (1 to {MAX_UNITS}), each with len(x) = {len(x)} weights"
+        )
+    if len(b1) != len(w1):
+        raise BadParameter("b1", f"one bias per hidden unit: {len(w1)} values")
+    if len(w2) != len(w1):
+        raise BadParameter("w2", f"one weight per hidden unit: {len(w1)} values")
+    groups = {"x": x, "w1": [v for row in w1 for v in row], "b1": b1, "w2": w2}
+    for name, values in groups.items():
+        if not all(math.isfinite(v) and abs(v) <= MAX_VALUE for v in values):
+            raise BadParameter(name, f"each value must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}]")
+    if not 0.0 <= y <= 1.0:
+        raise BadParameter("y", "the target of a sigmoid output lies in [0, 1]")
+    if not 0.0 < lr <= 10.0:
+        raise BadParameter("lr", "must be in (0, 10]")
+
+
+def _forward_steps(
+    r: Backprop,
+    x: list[float],
+    y: float,
+    w1: list[list[float]],
+    b1: list[float],
+    w2: list[float],
+    b2: float,
+    loss: Loss,
+) -> list[Step]:
+    products = " + ".join(f"{_p(w)}\\times{num(float(a))}" for w, a in zip(w2, r.a1, strict=True))
+    if loss == "mse":
+        loss_step = Step(
+            "损失 (squared error)",
+            "L = \\tfrac12 (a^{(2)} - y)^2",
+            f"\\tfrac12 ({num(r.a2)} - {num(y)})^2",
+            num(r.loss),
+        )
+    else:
+        loss_step = Step(
+            "损失 (binary cross-entropy)",
+            "L = -[y \\ln a^{(2)} + (1-y) \\ln(1-a^{(2)})]",
+            f"-[{num(y)} \\ln {num(r.a2)} + {num(1 - y)} \\ln {num(1 - r.a2)}]",
+            num(r.loss),
+        )
+    return [
+        Step(
+            "隐藏层线性 (hidden pre-activation)",
+            "z^{(1)} = W^{(1)} x + b^{(1)}",
+            f"{_matrix(np.asarray(w1, dtype=np.float64))}{_column(np.asarray(x, dtype=np.float64))}"
+            f" + {_column(np.asarray(b1, dtype=np.float64))}",
+            _column(r.z1),
+        ),
+        Step("隐藏层激活 (hidden activation)", "a^{(1)} = \\sigma(z^{(1)})", "", _column(r.a1)),
+        Step(
+            "输出层线性 (output pre-activation)",
+            "z^{(2)} = w^{(2)} \\cdot a^{(1)} + b^{(2)}",
+            f"{products} + {_p(b2)}",
+            num(r.z2),
+        ),
+        Step("输出 (output)", "a^{(2)} = \\sigma(z^{(2)})", f"\\sigma({num(r.z2)})", num(r.a2)),
+        loss_step,
+    ]
+
+
+def _backward_steps(
+    r: Backprop, x: list[float], y: float, w2: list[float], loss: Loss
+) -> list[Step]:
+    if loss == "mse":
+        delta2 = Step(
+            "输出层误差 (output delta)",
+            "\\delta^{(2)} = \\frac{\\partial L}{\\partial z^{(2)}}"
+            " = (a^{(2)} - y)\\, a^{(2)} (1 - a^{(2)})",
+            f"({num(r.a2)} - {num(y)}) \\times {num(r.a2)} \\times {num(1 - r.a2)}",
+            num(r.delta2),
+        )
+    else:
+        delta2 = Step(
+            "输出层误差 (output delta)",
+            "\\delta^{(2)} = \\frac{\\partial L}{\\partial z^{(2)}} = a^{(2)} - y",
+            f"{num(r.a2)} - {num(y)}",
+            num(r.delta2),
+        )
+    hidden = " \\\\ ".join(
+        f"{_p(w)} \\times {_p(r.delta2)} \\times {num(float(a))} \\times {num(float(1 - a))}"
+        for w, a in zip(w2, r.a1, strict=True)
+    )
+    return [
+        delta2,
+        Step(
+            "输出层梯度 (output gradients)",
+            "\\frac{\\partial L}{\\partial w^{(2)}} = \\delta^{(2)} a^{(1)}",
+            f"{_p(r.delta2)} \\times {_column(r.a1)}",
+            _column(r.grad_w2),
+        ),
+        Step(
+            "输出层偏置梯度 (output bias gradient)",
+            "\\frac{\\partial L}{\\partial b^{(2)}} = \\delta^{(2)}",
+            "",
+            num(r.grad_b2),
+        ),
+        Step(
+            "隐藏层误差 (hidden delta)",
+            "\\delta^{(1)} = w^{(2)} \\delta^{(2)} \\odot a^{(1)} \\odot (1 - a^{(1)})",
+            "\\begin{pmatrix}" + hidden + "\\end{pmatrix}",
+            _column(r.delta1),
+        ),
+        Step(
+            "隐藏层梯度 (hidden gradients)",
+            "\\frac{\\partial L}{\\partial W^{(1)}} = \\delta^{(1)} x^\\top",
+            f"{_column(r.delta1)}{_matrix(np.asarray([x], dtype=np.float64))}",
+            _matrix(r.grad_w1),
+        ),
+        Step(
+            "隐藏层偏置梯度 (hidden bias gradients)",
+            "\\frac{\\partial L}{\\partial b^{(1)}} = \\delta^{(1)}",
+            "",
+            _column(r.grad_b1),
+        ),
+    ]
+
+
+def _update_table(
+    r: Backprop, w1: list[list[float]], b1: list[float], w2: list[float], b2: float, lr: float
+) -> Table:
+    rows: list[tuple[str, str, str, str]] = []
+    for j, row in enumerate(w1):
+        for i, value in enumerate(row):
+            grad, new = float(r.grad_w1[j, i]), float(r.new_w1[j, i])
+            rows.append(
+                (
+                    f"$W^{{(1)}}_{{{j + 1}{i + 1}}}$",
+                    f"${num(value)}$",
+                    f"${num(grad)}$",
+                    f"${num(new)}$",
+                )
+            )
+    for j, value in enumerate(b1):
+        rows.append(
+            (
+                f"$b^{{(1)}}_{{{j + 1}}}$",
+                f"${num(value)}$",
+                f"${num(float(r.grad_b1[j]))}$",
+                f"${num(float(r.new_b1[j]))}$",
+            )
+        )
+    for j, value in enumerate(w2):
+        rows.append(
+            (
+                f"$w^{{(2)}}_{{{j + 1}}}$",
+                f"${num(value)}$",
+                f"${num(float(r.grad_w2[j]))}$",
+                f"${num(float(r.new_w2[j]))}$",
+            )
+        )
+    rows.append(("$b^{(2)}$", f"${num(b2)}$", f"${num(r.grad_b2)}$", f"${num(r.new_b2)}$"))
+    return Table(
+        header=(
+            "参数",
+            "$\\theta$",
+            "$\\partial L/\\partial\\theta$",
+            "$\\theta - \\eta\\,\\partial L/\\partial\\theta$",
+        ),
+        rows=tuple(rows),
+        caption=f"一步 SGD (one SGD step), η = {lr:g}",
+    )
+
+
+@worked_example("backprop-two-layer")
+def backprop_two_layer_example(
+    x: list[float] = [1.0, 0.5],  # noqa: B006 - recipe defaults are read, never mutated
+    y: float = 1.0,
+    lr: float = 0.5,
+    w1: list[list[float]] = [[0.5, -0.4], [0.3, 0.8]],  # noqa: B006
+    b1: list[float] = [0.1, -0.2],  # noqa: B006
+    w2: list[float] = [0.6, -0.5],  # noqa: B006
+    b2: float = 0.2,
+    loss: Loss = "mse",
+) -> WorkedExample:
+    _check(x, y, w1, b1, w2, lr)
+    if not abs(b2) <= MAX_VALUE:
+        raise BadParameter("b2", f"must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}]")
+    r = backprop_two_layer(x, y, w1, b1, w2, b2, lr, loss)
+    steps: list[Step | Table] = [
+        *_forward_steps(r, x, y, w1, b1, w2, b2, loss),
+        *_backward_steps(r, x, y, w2, loss),
+        _update_table(r, w1, b1, w2, b2, lr),
+        Step(
+            "更新后损失 (loss after the step)",
+            "L' = L(\\theta - \\eta\\,\\partial L/\\partial\\theta)",
+            "",
+            f"{num(r.loss_after)} < {num(r.loss)}"
+            if r.loss_after < r.loss
+            else f"{num(r.loss_after)} \\ge {num(r.loss)}",
+        ),
+    ]
+    sizes = f"{len(x)}-{len(w1)}-1"
+    return WorkedExample(
+        title=f"{sizes} sigmoid network, {_LOSS_NAMES[loss]}, x = {x}, y = {y:g}, lr = {lr:g}",
+        steps=tuple(steps),
+    )

@@ -1,0 +1,221 @@
+"""Weight penalties and inverted dropout, computed from their definitions.
+
+L1 penalty lam * sum|w| (subgradient lam * sign(w), 0 at w = 0 as torch.sign gives); L2 penalty
+(lam / 2) * sum w^2 (gradient lam * w). For plain SGD, adding the L2 gradient is the same as
+decaying the weights, which is what torch.optim.SGD(weight_decay=lam) does; for Adam the two
+differ, and torch.optim.AdamW decouples the decay (Loshchilov & Hutter 2019): w <- w(1 - lr lam)
+then the Adam step. Dropout follows torch.nn.Dropout: p is the DROP probability, kept units are
+scaled by 1 / (1 - p) in training (inverted dropout), and evaluation is the identity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from worked_examples.optimizers import adam_trace
+
+Vector = npt.NDArray[np.float64]
+MAX_VALUES = 12
+ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam / AdamW defaults
+ADAM_EPS = 1e-8
+
+
+def _vec(values: Vector | list[float]) -> str:
+    return "(" + ",\\ ".join(num(float(v)) for v in values) + ")"
+
+
+def _p(value: float) -> str:
+    text = num(value)
+    return f"({text})" if value < 0 else text
+
+
+def _check_values(name: str, values: list[float]) -> None:
+    if not 1 <= len(values) <= MAX_VALUES:
+        raise BadParameter(name, f"give 1 to {MAX_VALUES} values, got {len(values)}")
+    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values):
+        raise BadParameter(name, "each value must be finite, at most 1e6 in size")
+
+
+def penalties(weights: Vector, lam: float) -> tuple[float, Vector, float, Vector]:
+    """L1 penalty and its subgradient, L2 penalty and its gradient."""
+    l1_grad: Vector = lam * np.sign(weights)
+    l2_grad: Vector = lam * weights
+    return lam * float(np.abs(weights).sum()), l1_grad, lam / 2 * float(weights @ weights), l2_grad
+
+
+def sgd_updates(
+    weights: Vector, grads: Vector, lam: float, lr: float
+) -> tuple[Vector, Vector, Vector]:
+    """One SGD step with the L1 gradient, with the L2 gradient, and as weight decay."""
+    l1: Vector = weights - lr * (grads + lam * np.sign(weights))
+    l2: Vector = weights - lr * (grads + lam * weights)
+    decay: Vector = (1.0 - lr * lam) * weights - lr * grads
+    return l1, l2, decay
+
+
+def adam_first_steps(
+    weights: Vector, grads: Vector, lam: float, lr: float
+) -> tuple[Vector, Vector]:
+    """The first weight change of Adam with L2 in the gradient, and of AdamW (torch defaults)."""
+    beta1, beta2 = ADAM_BETAS
+    coupled = [
+        adam_trace([float(g + lam * w)], lr, beta1, beta2, ADAM_EPS)[0].step
+        for w, g in zip(weights, grads, strict=True)
+    ]
+    adam = [adam_trace([float(g)], lr, beta1, beta2, ADAM_EPS)[0].step for g in grads]
+    decoupled: Vector = lr * lam * weights + np.asarray(adam)
+    return np.asarray(coupled), decoupled
+
+
+@worked_example("weight-penalty")
+def weight_penalty_example(
+    weights: list[float] = [0.5, -1.0, 2.0],  # noqa: B006 - recipe defaults are never mutated
+    lam: float = 0.01,
+    lr: float = 0.1,
+    gradients: list[float] | None = None,
+) -> WorkedExample:
+    """`gradients` is the data loss's gradient; without it, 0 (the penalty acts alone)."""
+    _check_values("weights", weights)
+    if gradients is not None:
+        _check_values("gradients", gradients)
+        if len(gradients) != len(weights):
+            raise BadParameter("gradients", f"one per weight: {len(weights)} values")
+    if not 0.0 <= lam <= 10.0:
+        raise BadParameter("lam", "must be in [0, 10]")
+    if not 0.0 < lr <= 10.0:
+        raise BadParameter("lr", "must be in (0, 10]")
+    w = np.asarray(weights, dtype=np.float64)
+    g = np.zeros_like(w) if gradients is None else np.asarray(gradients, dtype=np.float64)
+    l1, l1_grad, l2, l2_grad = penalties(w, lam)
+    sgd_l1, sgd_l2, decay = sgd_updates(w, g, lam, lr)
+    adam_l2, adamw = adam_first_steps(w, g, lam, lr)
+    items: list[Step | Table] = [
+        Step(
+            "L1 惩罚 (L1 penalty)",
+            "\\lambda \\sum_i |w_i|",
+            f"{num(lam)} \\times ({' + '.join(num(abs(float(v))) for v in w)})",
+            num(l1),
+        ),
+        Step("L1 梯度 (L1 gradient)", "\\lambda\\, \\mathrm{sign}(w)", "", _vec(l1_grad)),
+        Step(
+            "L2 惩罚 (L2 penalty)",
+            "\\frac{\\lambda}{2} \\sum_i w_i^2",
+            f"\\frac{{{num(lam)}}}{{2}} \\times ({' + '.join(f'{_p(float(v))}^2' for v in w)})",
+            num(l2),
+        ),
+        Step("L2 梯度 (L2 gradient)", "\\lambda\\, w", "", _vec(l2_grad)),
+        Step(
+            "SGD + L2 = 权重衰减 (weight decay)",
+            "w - \\eta (g + \\lambda w)",
+            "(1 - \\eta\\lambda)\\, w - \\eta g",
+            f"{num(1 - lr * lam)}\\, w - {num(lr)}\\, g",
+        ),
+        Table(
+            header=("$w$", "$g$", "SGD + L1", "SGD + L2", "衰减 (decay)"),
+            rows=tuple(
+                tuple(f"${num(float(v))}$" for v in row)
+                for row in zip(w, g, sgd_l1, sgd_l2, decay, strict=True)
+            ),
+            caption=f"一步 SGD (one step), η = {lr:g}, λ = {lam:g}; L2 = decay",
+        ),
+        Table(
+            header=("$w$", "$g$", "Adam + L2", "AdamW"),
+            rows=tuple(
+                tuple(f"${num(float(v))}$" for v in row)
+                for row in zip(w, g, adam_l2, adamw, strict=True)
+            ),
+            caption="Adam 第一步的 Δw (w' = w - Δw): L2 梯度被 Adam 归一化, AdamW 直接减 ηλw"
+            " (Loshchilov & Hutter 2019)",
+        ),
+    ]
+    return WorkedExample(
+        title=f"w = {list(map(float, w))}, lambda = {lam:g}, lr = {lr:g}",
+        steps=tuple(items),
+    )
+
+
+def dropout_mask(size: int, p: float, seed: int) -> npt.NDArray[np.bool_]:
+    """Keep each unit with probability 1 - p (True = kept)."""
+    mask: npt.NDArray[np.bool_] = np.random.default_rng(seed).random(size) >= p
+    return mask
+
+
+def inverted_dropout(x: Vector, mask: npt.NDArray[np.bool_], p: float) -> Vector:
+    """Training output: kept units scaled by 1 / (1 - p), dropped units 0."""
+    out: Vector = np.where(mask, x / (1.0 - p), 0.0)
+    return out
+
+
+def empirical_mean(x: Vector, p: float, seed: int, samples: int) -> Vector:
+    """The mean training output over `samples` independent masks: close to x.
+
+    Seeded with seed + 1 so these masks are independent of the one shown."""
+    masks = np.random.default_rng(seed + 1).random((samples, x.size)) >= p
+    mean: Vector = np.where(masks, x / (1.0 - p), 0.0).mean(axis=0)
+    return mean
+
+
+@worked_example("inverted-dropout")
+def inverted_dropout_example(
+    activations: list[float] = [1.0, 2.0, 3.0, 4.0],  # noqa: B006 - defaults are never mutated
+    p: float = 0.5,
+    seed: int = 0,
+    samples: int = 10_000,
+) -> WorkedExample:
+    _check_values("activations", activations)
+    if not 0.0 <= p < 1.0:
+        raise BadParameter("p", "the drop probability must be in [0, 1)")
+    if seed < 0:
+        raise BadParameter("seed", "must be at least 0")
+    if not 1 <= samples <= 1_000_000:
+        raise BadParameter("samples", "must be 1 to 1,000,000")
+    x = np.asarray(activations, dtype=np.float64)
+    keep = 1.0 - p
+    mask = dropout_mask(x.size, p, seed)
+    out = inverted_dropout(x, mask, p)
+    mean = empirical_mean(x, p, seed, samples)
+    x0 = float(x[0])
+    items: list[Step | Table] = [
+        Step(
+            "保留概率 (keep probability)",
+            "q = 1 - p",
+            f"1 - {num(p)}",
+            num(keep),
+        ),
+        Step(
+            f"掩码 (mask), seed={seed}",
+            "m_i \\sim \\mathrm{Bernoulli}(q)",
+            "",
+            _vec([float(m) for m in mask]),
+        ),
+        Step(
+            "训练 (training)",
+            "y = \\frac{m \\odot x}{q}",
+            f"\\frac{{{_vec([float(m) for m in mask])} \\odot {_vec(x)}}}{{{num(keep)}}}",
+            _vec(out),
+        ),
+        Step("测试 (test)", "y = x", "", _vec(x)),
+        Step(
+            "期望不变 (expectation preserved)",
+            "E[y_1] = q \\cdot \\frac{x_1}{q} + (1-q) \\cdot 0",
+            f"{num(keep)} \\times \\frac{{{num(x0)}}}{{{num(keep)}}} + {num(p)} \\times 0",
+            num(keep * (x0 / keep)),
+        ),
+        Table(
+            header=("$x$", "$m$", "$y$", "$\\bar y$"),
+            rows=tuple(
+                (f"${num(float(a))}$", f"${int(b)}$", f"${num(float(c))}$", f"${num(float(d))}$")
+                for a, b, c, d in zip(x, mask, out, mean, strict=True)
+            ),
+            caption=f"ȳ: {samples:,} 个掩码的平均 (mean over masks); PyTorch nn.Dropout(p={p:g}):"
+            " p 为丢弃概率 (drop), q = 1 - p 为保留概率 (keep)",
+        ),
+    ]
+    return WorkedExample(
+        title=f"x = {list(map(float, x))}, p = {p:g} (drop), seed = {seed}",
+        steps=tuple(items),
+    )

@@ -1,0 +1,177 @@
+"""Learning-rate schedules at given steps, in closed form.
+
+Follows torch.optim.lr_scheduler: StepLR (lr0 * gamma^floor(t / step_size)), ExponentialLR
+(lr0 * gamma^t), CosineAnnealingLR with eta_min = 0 (lr0 (1 + cos(pi t / T)) / 2), PolynomialLR
+(lr0 (1 - t / T)^power), where t counts scheduler.step() calls. Warmup + cosine is the common
+form (e.g. Hugging Face's get_cosine_schedule_with_warmup): lr0 * t / W during the first W
+steps, then cosine from lr0 down to 0 over the remaining T - W steps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+Schedule = Literal["step", "exponential", "cosine", "polynomial", "warmup-cosine"]
+MAX_POINTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The knobs of the schedules that have any (each schedule reads only its own)."""
+
+    step_size: int = 30
+    step_gamma: float = 0.1
+    exp_gamma: float = 0.95
+    power: float = 2.0
+    warmup_steps: int = 10
+
+
+def learning_rate(
+    schedule: Schedule, base_lr: float, total_steps: int, t: int, settings: Settings = Settings()
+) -> float:
+    """The learning rate after t scheduler steps (0 <= t <= total_steps)."""
+    step_size, step_gamma, exp_gamma = settings.step_size, settings.step_gamma, settings.exp_gamma
+    power, warmup_steps = settings.power, settings.warmup_steps
+    if schedule == "step":
+        return base_lr * float(step_gamma ** (t // step_size))
+    if schedule == "exponential":
+        return base_lr * float(exp_gamma**t)
+    if schedule == "cosine":
+        return base_lr * (1.0 + math.cos(math.pi * t / total_steps)) / 2.0
+    if schedule == "polynomial":
+        return base_lr * float((1.0 - min(t, total_steps) / total_steps) ** power)
+    if t < warmup_steps:
+        return base_lr * t / warmup_steps
+    progress = (t - warmup_steps) / (total_steps - warmup_steps)
+    return base_lr * (1.0 + math.cos(math.pi * progress)) / 2.0
+
+
+def _formula(schedule: Schedule, warmup_steps: int) -> str:
+    if schedule == "step":
+        return "\\eta_t = \\eta_0\\, \\gamma^{\\lfloor t/s \\rfloor}"
+    if schedule == "exponential":
+        return "\\eta_t = \\eta_0\\, \\gamma^{t}"
+    if schedule == "cosine":
+        return "\\eta_t = \\tfrac12 \\eta_0 \\left(1 + \\cos\\frac{\\pi t}{T}\\right)"
+    if schedule == "polynomial":
+        return "\\eta_t = \\eta_0 \\left(1 - \\frac{t}{T}\\right)^{p}"
+    return (
+        "\\eta_t = \\begin{cases} \\eta_0\\, t / W & t < W \\\\ "
+        "\\tfrac12 \\eta_0 \\left(1 + \\cos\\frac{\\pi (t - W)}{T - W}\\right) & t \\ge W"
+        f"\\end{{cases}},\\ W = {warmup_steps}"
+    )
+
+
+def _substituted(
+    schedule: Schedule, base_lr: float, total_steps: int, t: int, settings: Settings
+) -> str:
+    lr0, big_t = num(base_lr), num(total_steps)
+    step_size, step_gamma, exp_gamma = settings.step_size, settings.step_gamma, settings.exp_gamma
+    power, warmup_steps = settings.power, settings.warmup_steps
+    if schedule == "step":
+        return f"{lr0} \\times {num(step_gamma)}^{{\\lfloor {t}/{step_size} \\rfloor}}"
+    if schedule == "exponential":
+        return f"{lr0} \\times {num(exp_gamma)}^{{{t}}}"
+    if schedule == "cosine":
+        return (
+            f"\\tfrac12 \\times {lr0} \\times \\left(1 + \\cos\\frac{{{t}\\pi}}{{{big_t}}}\\right)"
+        )
+    if schedule == "polynomial":
+        return f"{lr0} \\times \\left(1 - \\frac{{{t}}}{{{big_t}}}\\right)^{{{num(power)}}}"
+    if t < warmup_steps:
+        return f"{lr0} \\times {t} / {warmup_steps}"
+    return (
+        f"\\tfrac12 \\times {lr0} \\times \\left(1 + \\cos\\frac{{{t - warmup_steps}\\pi}}"
+        f"{{{total_steps - warmup_steps}}}\\right)"
+    )
+
+
+def _check(
+    schedule: Schedule,
+    base_lr: float,
+    total_steps: int,
+    at: list[int],
+    step_size: int,
+    step_gamma: float,
+    exp_gamma: float,
+    power: float,
+    warmup_steps: int,
+) -> None:
+    if not 0.0 < base_lr <= 10.0:
+        raise BadParameter("base_lr", "must be in (0, 10]")
+    if not 1 <= total_steps <= 1_000_000:
+        raise BadParameter("total_steps", "must be 1 to 1,000,000")
+    if not 1 <= len(at) <= MAX_POINTS or not all(0 <= t <= total_steps for t in at):
+        raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 0..total_steps")
+    if not 1 <= step_size <= 1_000_000:
+        raise BadParameter("step_size", "must be 1 to 1,000,000")
+    if not 0.0 < step_gamma <= 1.0:
+        raise BadParameter("step_gamma", "must be in (0, 1]")
+    if not 0.0 < exp_gamma <= 1.0:
+        raise BadParameter("exp_gamma", "must be in (0, 1]")
+    if not 0.0 < power <= 10.0:
+        raise BadParameter("power", "must be in (0, 10]")
+    if not 0 <= warmup_steps < total_steps and schedule == "warmup-cosine":
+        raise BadParameter("warmup_steps", "must be 0 to total_steps - 1")
+
+
+_NAMES = {
+    "step": "阶梯衰减 (step decay)",
+    "exponential": "指数衰减 (exponential decay)",
+    "cosine": "余弦退火 (cosine annealing)",
+    "polynomial": "多项式衰减 (polynomial decay)",
+    "warmup-cosine": "线性预热 + 余弦 (linear warmup + cosine)",
+}
+_SETTINGS = {
+    "step": "StepLR: step_size s = {step_size}, gamma = {step_gamma:g}",
+    "exponential": "ExponentialLR: gamma = {exp_gamma:g}",
+    "cosine": "CosineAnnealingLR: T_max = {total_steps}, eta_min = 0",
+    "polynomial": "PolynomialLR: total_iters = {total_steps}, power p = {power:g}",
+    "warmup-cosine": "warmup W = {warmup_steps}, then cosine to 0 at T = {total_steps}",
+}
+
+
+@worked_example("lr-schedule-values")
+def lr_schedule_values_example(
+    schedule: Schedule = "cosine",
+    base_lr: float = 0.1,
+    total_steps: int = 100,
+    at: list[int] = [0, 25, 50, 75, 100],  # noqa: B006 - recipe defaults are never mutated
+    step_size: int = 30,
+    step_gamma: float = 0.1,
+    exp_gamma: float = 0.95,
+    power: float = 2.0,
+    warmup_steps: int = 10,
+) -> WorkedExample:
+    _check(
+        schedule, base_lr, total_steps, at, step_size, step_gamma, exp_gamma, power, warmup_steps
+    )
+    settings = Settings(step_size, step_gamma, exp_gamma, power, warmup_steps)
+    rates = [learning_rate(schedule, base_lr, total_steps, t, settings) for t in at]
+    # Substitute at the first step past the start, where the schedule has begun to act.
+    shown = next((i for i, t in enumerate(at) if t > 0), 0)
+    substituted = _substituted(schedule, base_lr, total_steps, at[shown], settings)
+    items: list[Step | Table] = [
+        Step(
+            f"{_NAMES[schedule]}, t={at[shown]}",
+            _formula(schedule, warmup_steps),
+            substituted,
+            num(rates[shown]),
+        ),
+        Table(
+            header=("$t$", "$\\eta_t$", "$\\eta_t / \\eta_0$"),
+            rows=tuple(
+                (f"${t}$", f"${num(rate)}$", f"${num(rate / base_lr)}$")
+                for t, rate in zip(at, rates, strict=True)
+            ),
+            caption=_SETTINGS[schedule].format(total_steps=total_steps, **asdict(settings)),
+        ),
+    ]
+    return WorkedExample(
+        title=f"{schedule}, base_lr = {base_lr:g}, total_steps = {total_steps}",
+        steps=tuple(items),
+    )
