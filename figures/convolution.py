@@ -1,0 +1,295 @@
+"""Convolution geometry: dilation, receptive fields, output sizes, separable convolutions.
+
+Sizes follow the shape formula of torch.nn.Conv2d's documentation,
+floor((n + 2p - d(k-1) - 1)/s) + 1, and the receptive-field recurrence of Araujo et al.,
+"Computing Receptive Fields of Convolutional Neural Networks" (Distill 2019):
+r_l = r_{l-1} + (k_l - 1) j_{l-1}, j_l = j_{l-1} s_l, starting from r_0 = j_0 = 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
+from matplotlib.ticker import MaxNLocator
+
+from ankigen import BadParameter, figure
+
+from . import _grid
+from ._grid import Grid
+from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+
+LIGHT_BLUE = "#cfe3f2"
+LIGHT_ORANGE = "#f6d5c1"
+
+
+def receptive_fields(kernels: Sequence[int], strides: Sequence[int]) -> list[int]:
+    """Receptive field after each layer, from the recurrence in the module docstring."""
+    field, jump, fields = 1, 1, []
+    for kernel, stride in zip(kernels, strides, strict=True):
+        field += (kernel - 1) * jump
+        jump *= stride
+        fields.append(field)
+    return fields
+
+
+def dilated_field(rate: int, kernel: int = 3) -> int:
+    """Span of one dilated kernel: r(k-1)+1 (3, 5, 7 for a 3x3 kernel at r = 1, 2, 3)."""
+    return rate * (kernel - 1) + 1
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """floor((n + 2p - k)/s) + 1: torch.nn.Conv2d's formula with dilation 1."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _math_count(value: int) -> str:
+    """Thousands grouped for mathtext, where a bare ',' would be followed by a space."""
+    return f"{value:,}".replace(",", "{,}")
+
+
+def _require(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise BadParameter(name, f"must be between {low} and {high}, got {value}")
+
+
+@figure("dilated-kernel")
+def dilated_kernel(rates: list[int] | None = None) -> Figure:
+    """The 9 taps of a 3x3 kernel spread r cells apart: the field grows, the taps do not.
+
+    `rates` defaults to [1, 2, 3] (None in the signature: a list default would be shared).
+    """
+    chosen = [1, 2, 3] if rates is None else rates
+    if not 1 <= len(chosen) <= 4 or not all(1 <= rate <= 5 for rate in chosen):
+        raise BadParameter("rates", "give 1 to 4 rates, each between 1 and 5")
+    fields = [dilated_field(rate) for rate in chosen]
+    size = max(fields) + 2  # one free cell around the largest field
+    fig = new_figure(4.8, min(4.4 / len(chosen) + 0.9, 4.8))
+    fig.suptitle("3×3 kernel: field $= r(k-1)+1$", fontsize=FONT_SIZE)
+    for index, (rate, field) in enumerate(zip(chosen, fields, strict=True)):
+        axes = fig.add_subplot(1, len(chosen), index + 1)
+        _grid.canvas(axes)
+        grid = Grid(size, size)
+        start = (size - field) // 2
+        centre = size // 2
+        taps = [(centre + rate * i, centre + rate * j) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+        _grid.block(axes, grid, (start, start), (field, field), LIGHT_BLUE)
+        _grid.fill(axes, grid, taps, COLORS[0])
+        _grid.lines(axes, grid, linewidth=0.5)
+        _grid.outline(axes, grid, (start, start), (field, field), COLORS[1], linewidth=2.0)
+        _grid.fit(axes, -0.2, -0.2, size + 0.2, size + 0.2)
+        axes.set_title(f"$r={rate}$: ${field}\\times{field}$", fontsize=FONT_SIZE - 1)
+    return fig
+
+
+@figure("receptive-field-growth")
+def receptive_field_growth(layers: int = 4) -> Figure:
+    """3x3 stride-1 layers add 2 each; a stride-2 first layer doubles every later step."""
+    _require("layers", layers, 1, 10)
+    depth = np.arange(1, layers + 1)
+    plain = receptive_fields([3] * layers, [1] * layers)
+    strided = receptive_fields([3] * layers, [2] + [1] * (layers - 1))
+    fig = new_figure()
+    axes = fig.add_subplot()
+    style_axes(axes, xlabel="layer", ylabel="receptive field")
+    series = (
+        (strided, "layer 1 stride 2", COLORS[1], "s", 6),
+        (plain, "all stride 1", COLORS[0], "o", -14),
+    )
+    for fields, name, color, marker, offset in series:
+        axes.plot(depth, fields, color=color, marker=marker, linewidth=2.0, label=name)
+        for layer, field in zip(depth, fields, strict=True):
+            axes.annotate(
+                str(field),
+                (float(layer), float(field)),
+                xytext=(0, offset),
+                textcoords="offset points",
+                ha="center",
+                fontsize=FONT_SIZE - 2,
+                color=color,
+            )
+    axes.set_xticks(depth)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlim(0.5, layers + 0.5)
+    axes.set_ylim(0, max(strided) * 1.2)
+    axes.legend(fontsize=FONT_SIZE - 1, loc="upper left", frameon=False)
+    return fig
+
+
+@figure("conv-output-grid")
+def conv_output_grid(size: int = 5, kernel: int = 3, stride: int = 2, padding: int = 1) -> Figure:
+    """Where the first windows sit on the padded input, and which output cells they make."""
+    _require("size", size, 1, 10)
+    _require("kernel", kernel, 1, 7)
+    _require("stride", stride, 1, 4)
+    _require("padding", padding, 0, 3)
+    padded = size + 2 * padding
+    if kernel > padded:
+        raise BadParameter("kernel", f"must fit the padded input ({padded}), got {kernel}")
+    out = conv_output_size(size, kernel, stride, padding)
+    fig = new_figure(4.8, 3.4)
+    axes = fig.add_subplot()
+    _grid.canvas(axes)
+    source = Grid(padded, padded)
+    target = Grid(out, out, left=padded + 2, top=(padded - out) / 2)
+    _grid.block(axes, source, (0, 0), (padded, padded), _grid.PADDING)
+    _grid.block(axes, source, (padding, padding), (size, size), LIGHT_BLUE)
+    _grid.lines(axes, source)
+    _grid.lines(axes, target)
+    windows = [(0, 0)] + ([(0, 1)] if out > 1 else [])
+    styles = ((COLORS[1], LIGHT_ORANGE, "-", 0.06), (COLORS[0], "#a9cfe8", "--", 0.16))
+    for (row, col), (edge, tint, linestyle, inset) in zip(windows, styles, strict=False):
+        _grid.fill(axes, target, [(row, col)], tint)
+        _grid.outline(axes, target, (row, col), (1, 1), edge, linewidth=2.0, linestyle=linestyle)
+        _grid.outline(
+            axes,
+            source,
+            (row * stride, col * stride),
+            (kernel, kernel),
+            edge,
+            linestyle=linestyle,
+            inset=inset,
+        )
+    _grid.label(axes, source, f"input {size}, padding {padding}", fontsize=FONT_SIZE - 1)
+    _grid.label(axes, target, f"output {out}×{out}", fontsize=FONT_SIZE - 1)
+    _grid.fit(axes, -0.2, -1.0, target.right + 0.2, padded + 0.2)
+    axes.set_title(
+        f"$\\lfloor({size}+2\\cdot{padding}-{kernel})/{stride}\\rfloor+1={out}$",
+        fontsize=FONT_SIZE,
+    )
+    return fig
+
+
+def _kernel_stack(
+    axes: Axes, left: float, top: float, size: float, colors: Sequence[str], divisions: int
+) -> None:
+    """A k x k x c kernel as c offset squares, back to front, the front one divided k x k."""
+    step = 0.14
+    for depth in range(len(colors) - 1, -1, -1):
+        x, y = left + depth * step, top - depth * step
+        square = Path([(x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)])
+        axes.add_patch(PathPatch(square, facecolor=colors[depth], edgecolor="#333333", lw=0.8))
+    if divisions > 1:
+        vertices: list[tuple[float, float]] = []
+        for i in range(1, divisions):
+            offset = size * i / divisions
+            vertices += [(left + offset, top), (left + offset, top + size)]
+            vertices += [(left, top + offset), (left + size, top + offset)]
+        codes = [Path.MOVETO, Path.LINETO] * (len(vertices) // 2)
+        axes.add_patch(PathPatch(Path(vertices, codes), edgecolor="#333333", lw=0.5))
+
+
+def _kernel_row(
+    axes: Axes, top: float, count: int, depth_colors: list[list[str]], size: float, k: int
+) -> None:
+    """Up to 4 kernels side by side, then '…' when there are more."""
+    shown = min(count, 4)
+    x = 0.0
+    for index in range(shown):
+        colors = depth_colors[index % len(depth_colors)]
+        _kernel_stack(axes, x, top, size, colors, k)
+        x += size + 0.14 * len(colors) + 0.35
+    if count > shown:
+        axes.text(x, top + size / 2, "…", va="center", fontsize=FONT_SIZE)
+
+
+@figure("depthwise-separable")
+def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int = 3) -> Figure:
+    """Weight counts (no bias) of a standard convolution vs depthwise + pointwise (MobileNet)."""
+    _require("channels_in", channels_in, 1, 64)
+    _require("channels_out", channels_out, 1, 64)
+    _require("kernel", kernel, 1, 11)
+    standard = channels_out * kernel**2 * channels_in
+    depthwise = channels_in * kernel**2
+    pointwise = channels_in * channels_out
+    separable = depthwise + pointwise
+    tints = (LIGHT_BLUE, LIGHT_ORANGE, "#c8eadf", "#f2d9e8")
+    channel_colors = [tints[c % len(tints)] for c in range(min(channels_in, 4))]
+    fig = new_figure(4.8, 3.8)
+    axes = fig.add_subplot()
+    _grid.canvas(axes)
+    rows = (
+        (
+            f"standard: ${channels_out}\\times({kernel}\\times{kernel}\\times{channels_in})$",
+            f"${channels_out}\\cdot{kernel}^2\\cdot{channels_in}={_math_count(standard)}$",
+            channels_out,
+            [channel_colors],
+            1.0,
+            kernel,
+        ),
+        (
+            f"depthwise: ${channels_in}\\times({kernel}\\times{kernel}\\times1)$",
+            f"${channels_in}\\cdot{kernel}^2={_math_count(depthwise)}$",
+            channels_in,
+            [[color] for color in channel_colors],
+            1.0,
+            kernel,
+        ),
+        (
+            f"pointwise: ${channels_out}\\times(1\\times1\\times{channels_in})$",
+            f"${channels_in}\\cdot{channels_out}={_math_count(pointwise)}$",
+            channels_out,
+            [channel_colors],
+            0.45,
+            1,
+        ),
+    )
+    top = 0.0
+    for title, count_text, count, colors, size, divisions in rows:
+        axes.text(0, top, title, fontsize=FONT_SIZE - 1, va="bottom")
+        axes.text(8.2, top, count_text, fontsize=FONT_SIZE - 1, ha="right", va="bottom")
+        body = top + 0.3 + 0.14 * len(colors[0])
+        _kernel_row(axes, body, count, colors, size, divisions)
+        top = body + size + 0.65
+    axes.text(
+        0,
+        top + 0.1,
+        f"separable ${_math_count(depthwise)}+{_math_count(pointwise)}={_math_count(separable)}$"
+        f" = {separable / standard:.0%} of {standard:,}",
+        fontsize=FONT_SIZE - 1,
+        va="bottom",
+        color=COLORS[1],
+    )
+    _grid.fit(axes, -0.1, -0.6, 8.3, top + 0.7)
+    return fig
+
+
+@figure("two-3x3-vs-5x5")
+def two_3x3_vs_5x5() -> Figure:
+    """One output unit sees 3x3 of layer 1, which together see 5x5 of the input (VGG)."""
+    first, second = receptive_fields([3, 3], [1, 1])
+    stacked, single = 2 * 3**2, second**2  # weights per (input, output) channel pair
+    fig = new_figure(4.8, 2.9)
+    axes = fig.add_subplot()
+    _grid.canvas(axes)
+    grids = (Grid(second + 2, second + 2), Grid(first + 2, first + 2, left=second + 4.5, top=1))
+    output = Grid(3, 3, left=grids[1].right + 2.5, top=2)
+    regions = ((grids[0], second, LIGHT_BLUE), (grids[1], first, "#a9cfe8"), (output, 1, COLORS[1]))
+    for grid, span, color in regions:
+        _grid.block(axes, grid, (1, 1), (span, span), color)
+        _grid.lines(axes, grid)
+        _grid.outline(axes, grid, (1, 1), (span, span), COLORS[0], linewidth=2.0)
+    for (big, span, _), (small, inner, _) in pairwise(regions):
+        for dy in (0, inner):
+            axes.plot(
+                [small.left + 1, big.left + 1 + span],
+                [small.top + 1 + dy, big.top + 1 + dy * span / inner],
+                color=COLORS[0],
+                linewidth=1.0,
+                linestyle="--",
+            )
+    names = ("input", "layer 1", "layer 2")
+    for grid, name in zip((*grids, output), names, strict=True):
+        _grid.label(axes, grid, name, fontsize=FONT_SIZE - 1)
+    axes.set_title(
+        f"two 3×3 see ${second}\\times{second}$: $2\\cdot3^2={stacked}$ vs ${second}^2={single}$ "
+        "weights",
+        fontsize=FONT_SIZE - 1,
+    )
+    _grid.fit(axes, -0.2, -1.4, output.right + 0.2, grids[0].bottom + 0.2)
+    return fig
