@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,18 @@ class GalleryItem:
     svg_bytes: int
 
 
-def figure_calls(config: Config) -> list[tuple[str, dict[str, Any]]]:
+@dataclass(frozen=True, slots=True)
+class FigureCall:
+    name: str
+    params: dict[str, Any]
+    where: Problem  # where a problem with this call is reported (message filled in then)
+
+
+def figure_calls(config: Config) -> list[FigureCall]:
     """Defaults of every registered figure, then each distinct call in the content."""
-    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    calls: dict[str, FigureCall] = {}
     for name in REGISTRY.names("figure"):
-        calls[json.dumps([name, {}])] = (name, {})
+        calls[json.dumps([name, {}])] = FigureCall(name, {}, Problem(config.content, 1, ""))
     md = make_parser()
     problems: list[Problem] = []
     for path in discover(config.content):
@@ -40,29 +47,38 @@ def figure_calls(config: Config) -> list[tuple[str, dict[str, Any]]]:
             for directive in card.directives:
                 if directive.kind == "figure":
                     key = json.dumps([directive.name, directive.params], sort_keys=True)
-                    calls.setdefault(key, (directive.name, directive.params))
+                    where = Problem(path, directive.line, "")
+                    calls.setdefault(key, FigureCall(directive.name, directive.params, where))
     if problems:
         raise BuildError(problems)
     return list(calls.values())
 
 
 def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
+    """Draws everything first, then writes: a bad call leaves the folder as it was."""
     load_recipes(config)
-    out.mkdir(parents=True, exist_ok=True)
-    items = []
-    for name, params in figure_calls(config):
-        recipe = REGISTRY.get("figure", name)
+    drawn: list[tuple[str, bytes, bytes]] = []
+    problems: list[Problem] = []
+    for call in figure_calls(config):
+        recipe = REGISTRY.get("figure", call.name)
         if recipe is None:
-            raise BuildError([Problem(config.content, 1, f"unknown figure '{name}'")])
+            problems.append(replace(call.where, message=f"unknown figure '{call.name}'"))
+            continue
         try:
-            figure = recipe.call(params)
+            figure = recipe.call(call.params)
         except RecipeError as error:
-            raise BuildError([Problem(config.content, 1, error.message)]) from error
-        stem = name if not params else f"{name}-{content_digest(params)[:8]}"
-        svg = figure_to_svg(figure, salt=name)
-        (out / f"{stem}.svg").write_bytes(svg)
+            problems.append(replace(call.where, message=error.message))
+            continue
+        stem = call.name if not call.params else f"{call.name}-{content_digest(call.params)[:8]}"
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=150)
-        (out / f"{stem}.png").write_bytes(buffer.getvalue())
+        drawn.append((stem, figure_to_svg(figure, salt=call.name), buffer.getvalue()))
+    if problems:
+        raise BuildError(problems)
+    out.mkdir(parents=True, exist_ok=True)
+    items = []
+    for stem, svg, png in drawn:
+        (out / f"{stem}.svg").write_bytes(svg)
+        (out / f"{stem}.png").write_bytes(png)
         items.append(GalleryItem(out / f"{stem}.png", len(svg)))
     return items

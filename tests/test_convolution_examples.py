@@ -4,13 +4,23 @@ checked against PyTorch where PyTorch computes the same thing."""
 from __future__ import annotations
 
 from itertools import product
+from typing import Any
 
 import pytest
 from conftest import REPO
 
 from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
 from ankigen.worked import render_worked_example
-from worked_examples.convolution import conv_output_size
+from worked_examples.classification import label_smoothing_loss, smoothed_targets
+from worked_examples.convolution import (
+    conv_cost,
+    conv_output_size,
+    conv_params,
+    head_params,
+    receptive_field,
+    separable_cost,
+    transposed_conv_output_size,
+)
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 
@@ -50,3 +60,280 @@ def test_conv_output_size_matches_pytorch() -> None:
         layer = torch.nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
         out = layer(torch.zeros(1, 1, size, size))
         assert out.shape[-1] == conv_output_size(size, kernel, stride, padding, dilation)
+
+
+def render(name: str, **params: object) -> str:
+    recipe = REGISTRY.get("example", name)
+    assert recipe is not None
+    return render_worked_example(name, recipe.call(dict(params)))
+
+
+def refused(name: str, parameter: str, **params: object) -> None:
+    recipe = REGISTRY.get("example", name)
+    assert recipe is not None
+    with pytest.raises(RecipeError) as error:
+        recipe.call(dict(params))
+    assert error.value.parameter == parameter
+
+
+def test_transposed_conv_output_size_hand_checked() -> None:
+    # DCGAN-style upsampling: (4-1)*2 - 2*1 + 1*(4-1) + 0 + 1 = 6 - 2 + 3 + 1 = 8 (doubles 4).
+    html = render("transposed-conv-output-size")
+    assert "\\(= (4-1)\\times2 - 2\\times1 + 1\\times(4-1) + 0 + 1\\)" in html
+    assert "\\(= 8\\)" in html
+    # Conv2d(k=4, s=2, p=1) maps 8 back to floor((8 + 2 - 3 - 1)/2) + 1 = 4.
+    assert "\\(= 4\\)" in html
+    # k=3, s=2, p=1, output_padding=1: (3-1)*2 - 2 + 2 + 1 + 1 = 6.
+    assert transposed_conv_output_size(3, 3, 2, 1, 1, 1) == 6
+    refused("transposed-conv-output-size", "output_padding", stride=2, output_padding=2)
+    refused("transposed-conv-output-size", "padding", size=1, kernel=1, padding=1)
+
+
+def test_transposed_conv_output_size_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check ConvTranspose2d")
+    checked = 0
+    for size, kernel, stride, padding, output_padding, dilation in product(
+        (1, 4, 7), (1, 3, 4), (1, 2, 3), (0, 1, 2), (0, 1, 2), (1, 2)
+    ):
+        if output_padding >= max(stride, dilation):
+            continue
+        expected = transposed_conv_output_size(
+            size, kernel, stride, padding, output_padding, dilation
+        )
+        if expected < 1:
+            continue
+        layer = torch.nn.ConvTranspose2d(
+            1, 1, kernel, stride, padding, output_padding=output_padding, dilation=dilation
+        )
+        assert layer(torch.zeros(1, 1, size, size)).shape[-1] == expected
+        checked += 1
+    assert checked > 100
+    # PyTorch refuses the output_padding the recipe refuses.
+    with pytest.raises(RuntimeError):
+        torch.nn.ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)(torch.zeros(1, 1, 4, 4))
+
+
+def test_receptive_field_hand_checked() -> None:
+    # Three 3x3, stride 1: r = 1 + 2 + 2 + 2 = 7, jump stays 1.
+    html = render("receptive-field")
+    assert "\\(r_{3} = r_{2} + (k'-1)\\,j_{2}\\)" in html and "\\(= 5 + (3-1)\\times1\\)" in html
+    assert "\\(= 7 \\times 7\\)" in html
+    # 7x7/2, 3x3/2, 3x3 dilation 2 (k' = 5): r = 1 + 6*1 = 7; 7 + 2*2 = 11; 11 + 4*4 = 27;
+    # jumps 2, 4, 4.
+    layers = receptive_field([7, 3, 3], [2, 2, 1], [1, 1, 2])
+    assert [(layer.effective, layer.jump, layer.field) for layer in layers] == [
+        (7, 2, 7),
+        (3, 4, 11),
+        (5, 4, 27),
+    ]
+    refused("receptive-field", "strides", kernels=[3, 3], strides=[1], dilations=[1, 1])
+    refused("receptive-field", "dilations", dilations=[1, 0, 1])
+
+
+def autograd_field(torch: Any, kernels: list[int], strides: list[int], dilations: list[int]) -> int:
+    """Extent of the input pixels that reach one output unit of an all-ones conv stack."""
+    size = receptive_field(kernels, strides, dilations)[-1].field + 5
+    layers = [
+        torch.nn.Conv2d(1, 1, k, stride=s, dilation=d, bias=False, dtype=torch.float64)
+        for k, s, d in zip(kernels, strides, dilations, strict=True)
+    ]
+    for layer in layers:
+        torch.nn.init.ones_(layer.weight)
+    x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    torch.nn.Sequential(*layers)(x)[0, 0, 0, 0].backward()
+    rows = torch.nonzero(x.grad[0, 0].abs().sum(dim=1)).flatten()
+    cols = torch.nonzero(x.grad[0, 0].abs().sum(dim=0)).flatten()
+    assert int(rows[-1] - rows[0]) == int(cols[-1] - cols[0])
+    return int(rows[-1] - rows[0]) + 1
+
+
+RECEPTIVE_FIELD_CASES = (
+    ([3, 3, 3], [1, 1, 1], [1, 1, 1]),
+    ([7, 3, 3], [2, 2, 1], [1, 1, 2]),
+    ([3, 3, 3, 3], [2, 1, 2, 1], [1, 2, 1, 3]),
+    ([5], [1], [3]),
+    ([1, 3, 2], [1, 3, 2], [1, 1, 1]),
+)
+
+
+def test_receptive_field_matches_autograd() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check receptive fields")
+    for kernels, strides, dilations in RECEPTIVE_FIELD_CASES:
+        field = receptive_field(kernels, strides, dilations)[-1].field
+        assert autograd_field(torch, kernels, strides, dilations) == field
+
+
+def test_conv_params_hand_checked() -> None:
+    # 3*3*64 = 576 weights per filter, *128 = 73,728, + 128 biases = 73,856.
+    html = render("conv-params")
+    assert "\\(= 576\\times128\\)" in html and "\\(= 73\\,856\\)" in html
+    # Depthwise 3x3 on 32 channels (groups=32): 3*3*1*32 = 288 weights, no bias.
+    assert conv_params(32, 32, 3, 32, bias=False) == 288
+    html = render("conv-params", in_channels=32, out_channels=32, groups=32, bias=False)
+    assert "\\(= \\frac{9216}{32}\\)" in html
+    refused("conv-params", "groups", in_channels=64, out_channels=100, groups=8)
+
+
+CONV_SHAPES = (
+    (64, 128, 3, 1),
+    (3, 64, 7, 1),
+    (32, 32, 3, 32),
+    (64, 256, 1, 4),
+    (12, 18, 5, 6),
+)
+
+
+def test_conv_params_match_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check parameter counts")
+    for (c_in, c_out, kernel, groups), bias in product(CONV_SHAPES, (True, False)):
+        layer = torch.nn.Conv2d(c_in, c_out, kernel, groups=groups, bias=bias)
+        counted = sum(p.numel() for p in layer.parameters())
+        assert counted == conv_params(c_in, c_out, kernel, groups, bias)
+
+
+def test_conv_flops_hand_checked() -> None:
+    # 3*3*64 = 576 MACs per output, 128*56*56 = 401,408 outputs: 231,211,008 MACs,
+    # 462,422,016 FLOPs (2 per multiply-add).
+    html = render("conv-flops")
+    assert "\\(= 231\\,211\\,008\\)" in html and "\\(= 462\\,422\\,016\\)" in html
+    # Bias adds one addition per output element: 2*231,211,008 + 401,408 = 462,823,424.
+    assert conv_cost(64, 128, 3, 56, 1, bias=True).flops == 462_823_424
+    refused("conv-flops", "out_size", out_size=0)
+
+
+def test_conv_flops_match_pytorch_flop_counter() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check conv FLOPs")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    for (c_in, c_out, kernel, groups), size in product(CONV_SHAPES, (7, 14)):
+        layer = torch.nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, groups=groups, bias=False)
+        with FlopCounterMode(display=False) as counter:
+            out = layer(torch.zeros(1, c_in, size, size))
+        assert out.shape[-1] == size
+        # FlopCounterMode counts 2 FLOPs per multiply-add and ignores bias.
+        cost = conv_cost(c_in, c_out, kernel, size, groups, bias=False)
+        assert counter.get_total_flops() == cost.flops == 2 * cost.macs
+
+
+def test_stacked_vs_large_kernel_hand_checked() -> None:
+    # 5x5: 25 C^2 vs two 3x3: 18 C^2, ratio 18/25 = 0.72; field 1 + 2*2 = 5.
+    html = render("stacked-vs-large-kernel")
+    assert "\\(= \\frac{18}{25}\\)" in html and "\\(= 0.72\\)" in html
+    assert "\\(= 102\\,400\\)" in html and "\\(= 73\\,728\\)" in html
+    # 7x7: 49 C^2 vs three 3x3: 27 C^2, ratio 27/49 = 0.5510; field 1 + 3*2 = 7.
+    html = render("stacked-vs-large-kernel", large_kernel=7)
+    assert "\\(= \\frac{27}{49}\\)" in html and "\\(= 0.551\\)" in html and "\\(= 7\\)" in html
+    refused("stacked-vs-large-kernel", "large_kernel", large_kernel=4)
+
+
+def test_stacked_vs_large_kernel_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check stacked convs")
+    for channels, large in product((1, 16, 64), (5, 7, 9)):
+        depth = (large - 1) // 2
+        stack = torch.nn.Sequential(
+            *(torch.nn.Conv2d(channels, channels, 3, bias=False) for _ in range(depth))
+        )
+        single = torch.nn.Conv2d(channels, channels, large, bias=False)
+        stacked_count = sum(p.numel() for p in stack.parameters())
+        single_count = sum(p.numel() for p in single.parameters())
+        assert stacked_count / single_count == pytest.approx(9 * depth / large**2)
+        assert autograd_field(torch, [3] * depth, [1] * depth, [1] * depth) == large
+        x = torch.zeros(1, channels, 20, 20)
+        assert stack(x).shape == single(x).shape
+
+
+def test_depthwise_separable_cost_hand_checked() -> None:
+    # 9*64*128*56^2 = 231,211,008; depthwise 9*64*3136 = 1,806,336; pointwise
+    # 64*128*3136 = 25,690,112; ratio 27,496,448 / 231,211,008 = 1/128 + 1/9 = 0.1189.
+    html = render("depthwise-separable-cost")
+    for text in ("231\\,211\\,008", "1\\,806\\,336", "25\\,690\\,112", "27\\,496\\,448"):
+        assert f"\\(= {text}\\)" in html
+    assert html.count("\\(= 0.1189\\)") == 2
+    cost = separable_cost(64, 128, 3, 56)
+    assert cost.separable / cost.standard == pytest.approx(1 / 128 + 1 / 9, rel=1e-12)
+
+
+def test_depthwise_separable_cost_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check separable convs")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    for c_in, c_out, kernel, size in ((64, 128, 3, 14), (32, 64, 5, 9), (3, 16, 3, 8)):
+        x = torch.zeros(1, c_in, size, size)
+        standard = torch.nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False)
+        separable = torch.nn.Sequential(
+            torch.nn.Conv2d(c_in, c_in, kernel, padding=kernel // 2, groups=c_in, bias=False),
+            torch.nn.Conv2d(c_in, c_out, 1, bias=False),
+        )
+        counts = []
+        for module in (standard, separable):
+            with FlopCounterMode(display=False) as counter:
+                assert module(x).shape[-1] == size
+            counts.append(counter.get_total_flops() // 2)  # 2 FLOPs per multiply-add
+        cost = separable_cost(c_in, c_out, kernel, size)
+        assert counts == [cost.standard, cost.separable]
+
+
+def test_gap_vs_fc_params_hand_checked() -> None:
+    # 512*7*7 = 25,088 inputs: 25,088*1000 + 1000 = 25,089,000 vs 512*1000 + 1000 = 513,000;
+    # ratio 48.906...
+    html = render("gap-vs-fc-params")
+    assert "\\(= 25\\,089\\,000\\)" in html and "\\(= 513\\,000\\)" in html
+    assert "\\(= 48.91\\)" in html
+    refused("gap-vs-fc-params", "classes", classes=0)
+
+
+def test_gap_vs_fc_params_match_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check head parameters")
+    for channels, height, width, classes in ((512, 7, 7, 1000), (64, 4, 3, 10), (2048, 7, 7, 5)):
+        x = torch.zeros(1, channels, height, width)
+        fc = torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(channels * height * width, classes)
+        )
+        gap = torch.nn.Sequential(
+            torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(channels, classes)
+        )
+        assert fc(x).shape == gap(x).shape == (1, classes)
+        heads = head_params(channels, height, width, classes)
+        assert sum(p.numel() for p in fc.parameters()) == heads.fc
+        assert sum(p.numel() for p in gap.parameters()) == heads.gap
+
+
+def test_label_smoothing_hand_checked() -> None:
+    # K=5, eps=0.1: target 1 - 0.1 + 0.02 = 0.92, others 0.1/5 = 0.02.
+    # Logits 3 at the target, 0 elsewhere: p_t = e^3/(e^3 + 4) = 20.0855/24.0855 = 0.8339,
+    # one-hot CE = -ln 0.8339 = 0.1816; smoothed CE = 0.92*0.1816 + 4*0.02*ln(24.0855) = 0.4216.
+    html = render("label-smoothing")
+    assert "\\(= 0.92\\)" in html and "\\(= 0.02\\)" in html
+    assert "\\(= 0.1816\\)" in html and "\\(= 0.4216\\)" in html
+    # The optimal logit gap ln(0.92/0.02) = ln 46 = 3.829.
+    assert "\\(= 3.829\\)" in html
+    assert smoothed_targets(4, 0.2, 1).tolist() == pytest.approx([0.05, 0.85, 0.05, 0.05])
+    refused("label-smoothing", "target", target=5)
+    refused("label-smoothing", "epsilon", epsilon=1.5)
+    refused("label-smoothing", "logits", logits=[1.0, 2.0])
+
+
+def test_label_smoothing_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check label smoothing")
+    cases = (
+        ([0.0, 0.0, 3.0, 0.0, 0.0], 0.1, 2),
+        ([1.0, 2.0, -1.5], 0.2, 0),
+        ([5.0, -3.0, 0.5, 2.0, 2.0, -1.0, 0.0], 0.3, 6),
+        ([0.3, -0.3], 0.0, 1),
+        ([2.0, 1.0, 0.1, -4.0], 1.0, 3),
+    )
+    for logits, epsilon, target in cases:
+        loss = torch.nn.CrossEntropyLoss(label_smoothing=epsilon)
+        expected = loss(torch.tensor([logits], dtype=torch.float64), torch.tensor([target]))
+        result = label_smoothing_loss(logits, epsilon, target)
+        assert result.smoothed_loss == pytest.approx(float(expected), rel=1e-12)
+        plain = torch.nn.functional.cross_entropy(
+            torch.tensor([logits], dtype=torch.float64), torch.tensor([target])
+        )
+        assert result.onehot_loss == pytest.approx(float(plain), rel=1e-12)
+        # The same loss against the smoothed distribution given as probabilities.
+        soft = torch.nn.functional.cross_entropy(
+            torch.tensor([logits], dtype=torch.float64),
+            torch.tensor([result.targets.tolist()], dtype=torch.float64),
+        )
+        assert result.smoothed_loss == pytest.approx(float(soft), rel=1e-12)

@@ -1,8 +1,26 @@
-"""Convolution arithmetic, following the shape formula in PyTorch's Conv2d docs."""
+"""Convolution arithmetic: shapes, receptive fields, parameters and cost.
+
+Sources: the shape formulas and parameter layout of torch.nn.Conv2d / ConvTranspose2d
+(weight (C_out, C_in/groups, k, k), one bias per output channel); Araujo, Norris & Sim,
+"Computing Receptive Fields of Convolutional Neural Networks", Distill 2019 (jump and field
+recursion); Simonyan & Zisserman 2015 (VGG, section 2.3: stacked 3x3 layers); Howard et al.
+2017 (MobileNets, section 3.1: depthwise separable cost); Lin et al. 2014 (Network in
+Network, global average pooling).
+"""
 
 from __future__ import annotations
 
-from ankigen import BadParameter, Step, WorkedExample, num, worked_example
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+MAX_LAYERS = 10  # a table a phone can show
+
+
+def _at_least(name: str, value: int, low: int) -> None:
+    if value < low:
+        raise BadParameter(name, f"must be at least {low}, got {value}")
 
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -21,8 +39,7 @@ def conv_output_size_example(
         ("padding", padding, 0),
         ("dilation", dilation, 1),
     ):
-        if value < low:
-            raise BadParameter(name, f"must be at least {low}, got {value}")
+        _at_least(name, value, low)
     effective = dilation * (kernel - 1) + 1
     padded = size + 2 * padding
     if effective > padded:
@@ -31,6 +48,7 @@ def conv_output_size_example(
         )
     out = conv_output_size(size, kernel, stride, padding, dilation)
     numerator = padded - effective
+    kernel_symbol = "k'" if dilation > 1 else "k"
     steps: list[Step] = []
     if dilation > 1:
         steps.append(
@@ -44,7 +62,7 @@ def conv_output_size_example(
     steps.append(
         Step(
             "输出尺寸 (output size)",
-            "o = \\left\\lfloor \\frac{n + 2p - k'}{s} \\right\\rfloor + 1",
+            f"o = \\left\\lfloor \\frac{{n + 2p - {kernel_symbol}}}{{s}} \\right\\rfloor + 1",
             f"\\left\\lfloor \\frac{{{num(size)} + 2\\times{num(padding)} - {num(effective)}}}"
             f"{{{num(stride)}}} \\right\\rfloor + 1",
             f"\\lfloor {num(numerator / stride)} \\rfloor + 1 = {num(out)}",
@@ -53,4 +71,486 @@ def conv_output_size_example(
     return WorkedExample(
         title=f"n={size}, k={kernel}, s={stride}, p={padding}, d={dilation}",
         steps=tuple(steps),
+    )
+
+
+def transposed_conv_output_size(
+    size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int
+) -> int:
+    """(n-1)s - 2p + d(k-1) + output_padding + 1, as torch.nn.ConvTranspose2d documents it."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+@worked_example("transposed-conv-output-size")
+def transposed_conv_output_size_example(
+    size: int = 4,
+    kernel: int = 4,
+    stride: int = 2,
+    padding: int = 1,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> WorkedExample:
+    for name, value, low in (
+        ("size", size, 1),
+        ("kernel", kernel, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+        ("output_padding", output_padding, 0),
+        ("dilation", dilation, 1),
+    ):
+        _at_least(name, value, low)
+    if output_padding >= max(stride, dilation):
+        raise BadParameter(
+            "output_padding",
+            f"must be below max(stride, dilation) = {max(stride, dilation)} (PyTorch)",
+        )
+    out = transposed_conv_output_size(size, kernel, stride, padding, output_padding, dilation)
+    if out < 1:
+        raise BadParameter("padding", f"leaves an output of size {out}; make it smaller")
+    back = conv_output_size(out, kernel, stride, padding, dilation)
+    steps = [
+        Step(
+            "输出尺寸 (output size)",
+            "o = (n-1)s - 2p + d(k-1) + p_o + 1",
+            f"({num(size)}-1)\\times{num(stride)} - 2\\times{num(padding)} + "
+            f"{num(dilation)}\\times({num(kernel)}-1) + {num(output_padding)} + 1",
+            num(out),
+        ),
+        Step(
+            "同参数的 Conv2d 作用于输出 (Conv2d with the same k, s, p, d)",
+            "\\left\\lfloor \\frac{o + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1",
+            f"\\left\\lfloor \\frac{{{num(out)} + 2\\times{num(padding)} - "
+            f"{num(dilation)}\\times({num(kernel)}-1) - 1}}{{{num(stride)}}} \\right\\rfloor + 1",
+            num(back),
+        ),
+    ]
+    if stride > 1:
+        steps.append(
+            Step(
+                f"s>1 时 Conv2d 把 {stride} 种输入尺寸映射到同一输出，"
+                "output_padding (p_o) 选其中一个 (picks one of them)"
+            )
+        )
+    return WorkedExample(
+        title=(
+            f"ConvTranspose2d: n={size}, k={kernel}, s={stride}, p={padding}, "
+            f"output_padding={output_padding}, d={dilation}"
+        ),
+        steps=tuple(steps),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLayer:
+    """One layer of the receptive-field recursion (j and r measured in input pixels)."""
+
+    kernel: int
+    stride: int
+    dilation: int
+    effective: int
+    jump: int
+    field: int
+
+
+def receptive_field(
+    kernels: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
+) -> list[FieldLayer]:
+    """j_l = j_{l-1} s_l and r_l = r_{l-1} + (k'_l - 1) j_{l-1}, starting from j_0 = r_0 = 1:
+    each layer widens the field by k'-1 of its inputs, which are j_{l-1} pixels apart."""
+    layers: list[FieldLayer] = []
+    jump, field = 1, 1
+    for kernel, stride, dilation in zip(kernels, strides, dilations, strict=True):
+        effective = dilation * (kernel - 1) + 1
+        field += (effective - 1) * jump
+        jump *= stride
+        layers.append(FieldLayer(kernel, stride, dilation, effective, jump, field))
+    return layers
+
+
+@worked_example("receptive-field")
+def receptive_field_example(
+    kernels: list[int] = [3, 3, 3],  # noqa: B006
+    strides: list[int] = [1, 1, 1],  # noqa: B006
+    dilations: list[int] = [1, 1, 1],  # noqa: B006
+) -> WorkedExample:
+    if not 1 <= len(kernels) <= MAX_LAYERS:
+        raise BadParameter("kernels", f"give 1 to {MAX_LAYERS} layers, got {len(kernels)}")
+    for name, values in (("strides", strides), ("dilations", dilations)):
+        if len(values) != len(kernels):
+            raise BadParameter(name, f"needs one value per layer ({len(kernels)})")
+    for name, values in (("kernels", kernels), ("strides", strides), ("dilations", dilations)):
+        if min(values) < 1:
+            raise BadParameter(name, "every value must be at least 1")
+    layers = receptive_field(kernels, strides, dilations)
+    rows = [("输入 (input)", "", "", "", "", "$1$", "$1$")]
+    for index, layer in enumerate(layers, start=1):
+        rows.append(
+            (
+                str(index),
+                f"${num(layer.kernel)}$",
+                f"${num(layer.stride)}$",
+                f"${num(layer.dilation)}$",
+                f"${num(layer.effective)}$",
+                f"${num(layer.jump)}$",
+                f"${num(layer.field)}$",
+            )
+        )
+    last = layers[-1]
+    previous_field = layers[-2].field if len(layers) > 1 else 1
+    previous_jump = layers[-2].jump if len(layers) > 1 else 1
+    return WorkedExample(
+        title=f"{len(layers)} 层卷积的感受野 (receptive field, 以输入像素计)",
+        steps=(
+            Step(
+                "递推 (recursion), j_0 = r_0 = 1",
+                "k'_l = d_l(k_l-1)+1,\\quad j_l = j_{l-1}s_l,\\quad "
+                "r_l = r_{l-1} + (k'_l-1)\\,j_{l-1}",
+            ),
+            Table(
+                header=("层 (layer)", "$k$", "$s$", "$d$", "$k'$", "$j_l$", "$r_l$"),
+                rows=tuple(rows),
+                caption="j: 相邻输出在输入上相隔的像素 (jump); r: 感受野 (field)",
+            ),
+            Step(
+                "最后一层的感受野 (final receptive field)",
+                f"r_{{{len(layers)}}} = r_{{{len(layers) - 1}}} + (k'-1)\\,j_{{{len(layers) - 1}}}",
+                f"{num(previous_field)} + ({num(last.effective)}-1)\\times{num(previous_jump)}",
+                f"{num(last.field)} \\times {num(last.field)}",
+            ),
+        ),
+    )
+
+
+def _check_channels(in_channels: int, out_channels: int, kernel: int, groups: int) -> None:
+    """PyTorch's Conv2d refuses groups that do not divide both channel counts."""
+    _at_least("in_channels", in_channels, 1)
+    _at_least("out_channels", out_channels, 1)
+    _at_least("kernel", kernel, 1)
+    _at_least("groups", groups, 1)
+    if in_channels % groups or out_channels % groups:
+        raise BadParameter(
+            "groups", f"must divide in_channels ({in_channels}) and out_channels ({out_channels})"
+        )
+
+
+def conv_params(in_channels: int, out_channels: int, kernel: int, groups: int, bias: bool) -> int:
+    """Weight (C_out, C_in/g, k, k) plus one bias per output channel, as in nn.Conv2d."""
+    return kernel * kernel * (in_channels // groups) * out_channels + (out_channels if bias else 0)
+
+
+@worked_example("conv-params")
+def conv_params_example(
+    in_channels: int = 64,
+    out_channels: int = 128,
+    kernel: int = 3,
+    groups: int = 1,
+    bias: bool = True,
+) -> WorkedExample:
+    _check_channels(in_channels, out_channels, kernel, groups)
+    per_filter = kernel * kernel * (in_channels // groups)
+    weights = per_filter * out_channels
+    total = conv_params(in_channels, out_channels, kernel, groups, bias)
+    steps = [
+        Step(
+            "每个卷积核的权重 (weights per filter)",
+            "k\\cdot k\\cdot C_{in}/g",
+            f"{num(kernel)}\\times{num(kernel)}\\times{num(in_channels)}/{num(groups)}",
+            num(per_filter),
+        ),
+        Step(
+            "全部权重 (weights), C_out 个卷积核",
+            "k^2 \\frac{C_{in}}{g} C_{out}",
+            f"{num(per_filter)}\\times{num(out_channels)}",
+            num(weights),
+        ),
+    ]
+    if bias:
+        steps.append(Step("偏置 (bias), 每个输出通道一个", "C_{out}", "", num(out_channels)))
+    steps.append(
+        Step(
+            "参数量 (parameters)",
+            "k^2 \\frac{C_{in}}{g} C_{out}" + (" + C_{out}" if bias else ""),
+            f"{num(weights)} + {num(out_channels)}" if bias else "",
+            num(total),
+        )
+    )
+    if groups > 1:
+        steps.append(
+            Step(
+                "分组把权重降为 1/g (vs groups=1)",
+                "\\frac{k^2 C_{in} C_{out}}{g}",
+                f"\\frac{{{num(weights * groups)}}}{{{num(groups)}}}",
+                num(weights),
+            )
+        )
+    return WorkedExample(
+        title=(
+            f"Conv2d({in_channels}, {out_channels}, {kernel}x{kernel}, groups={groups}, "
+            f"bias={'True' if bias else 'False'})"
+        ),
+        steps=tuple(steps),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConvCost:
+    """Multiply-accumulates, bias additions, and FLOPs = 2 MACs + bias adds."""
+
+    macs: int
+    bias_adds: int
+    flops: int
+
+
+def conv_cost(
+    in_channels: int, out_channels: int, kernel: int, out_size: int, groups: int, bias: bool
+) -> ConvCost:
+    """Every output element takes k*k*C_in/g multiply-adds; a bias adds one addition."""
+    outputs = out_channels * out_size * out_size
+    macs = kernel * kernel * (in_channels // groups) * outputs
+    bias_adds = outputs if bias else 0
+    return ConvCost(macs, bias_adds, 2 * macs + bias_adds)
+
+
+@worked_example("conv-flops")
+def conv_flops_example(
+    in_channels: int = 64,
+    out_channels: int = 128,
+    kernel: int = 3,
+    out_size: int = 56,
+    groups: int = 1,
+    bias: bool = False,
+) -> WorkedExample:
+    _check_channels(in_channels, out_channels, kernel, groups)
+    _at_least("out_size", out_size, 1)
+    cost = conv_cost(in_channels, out_channels, kernel, out_size, groups, bias)
+    per_output = kernel * kernel * (in_channels // groups)
+    outputs = out_channels * out_size * out_size
+    steps = [
+        Step(
+            "每个输出元素的乘加 (MACs per output element)",
+            "k^2\\, C_{in}/g",
+            f"{num(kernel)}^2\\times{num(in_channels)}/{num(groups)}",
+            num(per_output),
+        ),
+        Step(
+            "输出元素个数 (output elements)",
+            "C_{out} H_{out} W_{out}",
+            f"{num(out_channels)}\\times{num(out_size)}\\times{num(out_size)}",
+            num(outputs),
+        ),
+        Step(
+            "乘加次数 (MACs)",
+            "k^2 \\frac{C_{in}}{g} C_{out} H_{out} W_{out}",
+            f"{num(per_output)}\\times{num(outputs)}",
+            num(cost.macs),
+        ),
+    ]
+    if bias:
+        steps.append(
+            Step(
+                "偏置加法 (bias adds), 每个输出元素一次",
+                "C_{out} H_{out} W_{out}",
+                "",
+                num(outputs),
+            )
+        )
+    steps.append(
+        Step(
+            "浮点运算 (FLOPs)",
+            "2 \\times \\text{MACs}" + (" + \\text{bias adds}" if bias else ""),
+            f"2\\times{num(cost.macs)}" + (f" + {num(cost.bias_adds)}" if bias else ""),
+            num(cost.flops),
+        )
+    )
+    steps.append(
+        Step("约定：一次乘加 = 2 FLOPs；很多论文说的 FLOPs 其实是 MACs (check the convention)")
+    )
+    return WorkedExample(
+        title=(
+            f"Conv2d({in_channels}, {out_channels}, {kernel}x{kernel}, groups={groups}), "
+            f"输出 {out_size}x{out_size}, batch 1"
+        ),
+        steps=tuple(steps),
+    )
+
+
+@worked_example("stacked-vs-large-kernel")
+def stacked_vs_large_kernel_example(channels: int = 64, large_kernel: int = 5) -> WorkedExample:
+    _at_least("channels", channels, 1)
+    if large_kernel % 2 == 0 or not 5 <= large_kernel <= 11:
+        raise BadParameter("large_kernel", "must be odd, from 5 to 11 (5: two 3x3, 7: three 3x3)")
+    depth = (large_kernel - 1) // 2
+    large = conv_params(channels, channels, large_kernel, 1, bias=False)
+    stacked = depth * conv_params(channels, channels, 3, 1, bias=False)
+    stacked_field = receptive_field([3] * depth, [1] * depth, [1] * depth)[-1].field
+    return WorkedExample(
+        title=(
+            f"一层 {large_kernel}x{large_kernel} vs {depth} 层 3x3, C={channels} -> {channels}, "
+            "不计偏置 (biases ignored)"
+        ),
+        steps=(
+            Step(
+                f"一层 {large_kernel}x{large_kernel} (one layer)",
+                "k^2 C^2",
+                f"{num(large_kernel)}^2\\times{num(channels)}^2",
+                num(large),
+            ),
+            Step(
+                f"{depth} 层 3x3 (stacked)",
+                "n \\cdot 3^2 C^2",
+                f"{num(depth)}\\times 9\\times{num(channels)}^2",
+                num(stacked),
+            ),
+            Step(
+                "参数比例 (ratio)",
+                "\\frac{9n}{k^2}",
+                f"\\frac{{{num(9 * depth)}}}{{{num(large_kernel * large_kernel)}}}",
+                num(stacked / large),
+            ),
+            Step(
+                f"感受野 (receptive field, stride 1): 与一层 {large_kernel}x{large_kernel} 相同",
+                "r = 1 + n(3-1)",
+                f"1 + {num(depth)}\\times 2",
+                num(stacked_field),
+            ),
+            Step(f"堆叠还多了 {depth - 1} 个 ReLU 非线性 (more nonlinearities, VGG)"),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SeparableCost:
+    """Mult-adds of a standard conv and of its depthwise + pointwise factorisation."""
+
+    standard: int
+    depthwise: int
+    pointwise: int
+
+    @property
+    def separable(self) -> int:
+        return self.depthwise + self.pointwise
+
+
+def separable_cost(
+    in_channels: int, out_channels: int, kernel: int, out_size: int
+) -> SeparableCost:
+    """MobileNets eq. 1, 3, 5: D_K^2 M N D_F^2 vs D_K^2 M D_F^2 + M N D_F^2."""
+    area = out_size * out_size
+    return SeparableCost(
+        standard=kernel * kernel * in_channels * out_channels * area,
+        depthwise=kernel * kernel * in_channels * area,
+        pointwise=in_channels * out_channels * area,
+    )
+
+
+@worked_example("depthwise-separable-cost")
+def depthwise_separable_cost_example(
+    in_channels: int = 64, out_channels: int = 128, kernel: int = 3, out_size: int = 56
+) -> WorkedExample:
+    _check_channels(in_channels, out_channels, kernel, 1)
+    _at_least("out_size", out_size, 1)
+    cost = separable_cost(in_channels, out_channels, kernel, out_size)
+    k, m, n, f = (num(v) for v in (kernel, in_channels, out_channels, out_size))
+    return WorkedExample(
+        title=(
+            f"D_K={kernel}, M={in_channels}, N={out_channels}, D_F={out_size} "
+            "(乘加次数 MACs, Howard et al. 2017)"
+        ),
+        steps=(
+            Step(
+                "标准卷积 (standard conv)",
+                "D_K^2 M N D_F^2",
+                f"{k}^2\\times{m}\\times{n}\\times{f}^2",
+                num(cost.standard),
+            ),
+            Step(
+                "逐通道卷积 (depthwise), 每个输入通道一个 k×k 核",
+                "D_K^2 M D_F^2",
+                f"{k}^2\\times{m}\\times{f}^2",
+                num(cost.depthwise),
+            ),
+            Step(
+                "逐点卷积 (pointwise, 1×1)",
+                "M N D_F^2",
+                f"{m}\\times{n}\\times{f}^2",
+                num(cost.pointwise),
+            ),
+            Step(
+                "深度可分离合计 (depthwise separable)",
+                "D_K^2 M D_F^2 + M N D_F^2",
+                f"{num(cost.depthwise)} + {num(cost.pointwise)}",
+                num(cost.separable),
+            ),
+            Step(
+                "比例：直接相除 (ratio, exact)",
+                "\\frac{\\text{separable}}{\\text{standard}}",
+                f"\\frac{{{num(cost.separable)}}}{{{num(cost.standard)}}}",
+                num(cost.separable / cost.standard),
+            ),
+            Step(
+                "比例：公式 (ratio, formula)",
+                "\\frac{1}{N} + \\frac{1}{D_K^2}",
+                f"\\frac{{1}}{{{n}}} + \\frac{{1}}{{{num(kernel * kernel)}}}",
+                num(1 / out_channels + 1 / (kernel * kernel)),
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HeadParams:
+    """Parameters (weights + biases) of the two classification heads."""
+
+    fc: int
+    gap: int
+
+
+def head_params(channels: int, height: int, width: int, classes: int) -> HeadParams:
+    """Flatten + Linear(CHW, K) vs AdaptiveAvgPool2d(1) (no parameters) + Linear(C, K)."""
+    return HeadParams(
+        fc=channels * height * width * classes + classes, gap=channels * classes + classes
+    )
+
+
+@worked_example("gap-vs-fc-params")
+def gap_vs_fc_params_example(
+    channels: int = 512, height: int = 7, width: int = 7, classes: int = 1000
+) -> WorkedExample:
+    for name, value in (
+        ("channels", channels),
+        ("height", height),
+        ("width", width),
+        ("classes", classes),
+    ):
+        _at_least(name, value, 1)
+    heads = head_params(channels, height, width, classes)
+    flat = channels * height * width
+    return WorkedExample(
+        title=f"{channels}x{height}x{width} 特征图, {classes} 类, 参数含偏置 (with biases)",
+        steps=(
+            Step(
+                "展平后的长度 (flattened size)",
+                "C H W",
+                f"{num(channels)}\\times{num(height)}\\times{num(width)}",
+                num(flat),
+            ),
+            Step(
+                "展平 + 全连接 (flatten + FC)",
+                "CHW \\cdot K + K",
+                f"{num(flat)}\\times{num(classes)} + {num(classes)}",
+                num(heads.fc),
+            ),
+            Step(
+                "全局平均池化 + 全连接 (GAP + FC), GAP 本身无参数",
+                "C \\cdot K + K",
+                f"{num(channels)}\\times{num(classes)} + {num(classes)}",
+                num(heads.gap),
+            ),
+            Step(
+                "参数比例 (ratio)",
+                "\\frac{CHW K + K}{C K + K}",
+                f"\\frac{{{num(heads.fc)}}}{{{num(heads.gap)}}}",
+                num(heads.fc / heads.gap),
+            ),
+        ),
     )

@@ -1,0 +1,142 @@
+"""Label smoothing, as torch.nn.CrossEntropyLoss(label_smoothing=eps) defines it.
+
+Source: Szegedy et al. 2016 ("Rethinking the Inception Architecture", section 7) and the
+PyTorch docs of CrossEntropyLoss: the target becomes (1 - eps) * onehot + eps / K (the
+uniform part includes the true class) and the loss is the cross entropy -sum_k q_k log p_k
+against softmax(logits).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+Vector = npt.NDArray[np.float64]
+MAX_CLASSES = 10  # one table row per class on a phone
+DEFAULT_TRUE_LOGIT = 3.0  # default logits: 3 for the target class, 0 elsewhere
+
+
+def smoothed_targets(classes: int, epsilon: float, target: int) -> Vector:
+    """(1 - eps) * onehot + eps / K: every class keeps eps / K, the target adds 1 - eps."""
+    smoothed = np.full(classes, epsilon / classes)
+    smoothed[target] += 1.0 - epsilon
+    return smoothed
+
+
+def log_softmax(logits: Sequence[float]) -> Vector:
+    """log p_k computed stably (shift by the maximum before exponentiating)."""
+    z = np.asarray(logits, dtype=np.float64)
+    shifted: Vector = z - z.max()
+    return shifted - float(np.log(np.exp(shifted).sum()))
+
+
+@dataclass(frozen=True, slots=True)
+class SmoothingLoss:
+    targets: Vector
+    log_probs: Vector
+    onehot_loss: float
+    smoothed_loss: float
+
+
+def label_smoothing_loss(logits: Sequence[float], epsilon: float, target: int) -> SmoothingLoss:
+    """Both losses from the same log-probabilities: -log p_t and -sum_k q_k log p_k."""
+    log_probs = log_softmax(logits)
+    targets = smoothed_targets(len(logits), epsilon, target)
+    return SmoothingLoss(
+        targets,
+        log_probs,
+        float(-log_probs[target]),
+        float(-(targets * log_probs).sum()),
+    )
+
+
+def _default_logits(classes: int, target: int) -> list[float]:
+    return [DEFAULT_TRUE_LOGIT if k == target else 0.0 for k in range(classes)]
+
+
+@worked_example("label-smoothing")
+def label_smoothing_example(
+    classes: int = 5,
+    epsilon: float = 0.1,
+    target: int = 2,
+    logits: list[float] | None = None,
+) -> WorkedExample:
+    if not 2 <= classes <= MAX_CLASSES:
+        raise BadParameter("classes", f"must be between 2 and {MAX_CLASSES}")
+    if not 0.0 <= epsilon <= 1.0:
+        raise BadParameter("epsilon", "must be between 0 and 1 (as in PyTorch)")
+    if not 0 <= target < classes:
+        raise BadParameter("target", f"must be a class index from 0 to {classes - 1}")
+    if logits is None:
+        logits = _default_logits(classes, target)
+    if len(logits) != classes:
+        raise BadParameter("logits", f"needs one logit per class ({classes})")
+    if not all(math.isfinite(z) and abs(z) <= 1e3 for z in logits):
+        raise BadParameter("logits", "must be finite numbers of magnitude at most 1000")
+    result = label_smoothing_loss(logits, epsilon, target)
+    on_target = float(result.targets[target])
+    off_target = epsilon / classes
+    probs = np.exp(result.log_probs)
+    rows = tuple(
+        (
+            f"{k} (目标)" if k == target else str(k),
+            f"${num(1.0 if k == target else 0.0)}$",
+            f"${num(float(result.targets[k]))}$",
+            f"${num(float(logits[k]))}$",
+            f"${num(float(probs[k]))}$",
+        )
+        for k in range(classes)
+    )
+    log_sum = float(result.log_probs.sum())
+    steps: list[Step | Table] = [
+        Step(
+            "目标类 (target class)",
+            "y^{LS}_t = 1-\\varepsilon+\\frac{\\varepsilon}{K}",
+            f"1-{num(epsilon)}+\\frac{{{num(epsilon)}}}{{{num(classes)}}}",
+            num(on_target),
+        ),
+        Step(
+            "其余每类 (every other class)",
+            "y^{LS}_k = \\frac{\\varepsilon}{K}",
+            f"\\frac{{{num(epsilon)}}}{{{num(classes)}}}",
+            num(off_target),
+        ),
+        Table(
+            header=("类 (class)", "$y$", "$y^{LS}$", "$z$", "$p=\\mathrm{softmax}(z)$"),
+            rows=rows,
+            caption="z: logits；平滑后的目标仍是概率分布，和为 1",
+        ),
+        Step(
+            "one-hot 交叉熵 (CE)",
+            "-\\ln p_t",
+            f"-\\ln {num(float(probs[target]))}",
+            num(result.onehot_loss),
+        ),
+        Step(
+            "标签平滑交叉熵 (= nn.CrossEntropyLoss(label_smoothing=ε))",
+            "-\\sum_k y^{LS}_k \\ln p_k = -(1-\\varepsilon)\\ln p_t - "
+            "\\frac{\\varepsilon}{K}\\sum_k \\ln p_k",
+            f"-{num(1.0 - epsilon)}\\times({num(float(result.log_probs[target]))}) - "
+            f"{num(off_target)}\\times({num(log_sum)})",
+            num(result.smoothed_loss),
+        ),
+    ]
+    if 0.0 < epsilon < 1.0:
+        steps.append(
+            Step(
+                "最优 logit 差是有限的 (optimal gap z_t - z_k; one-hot: → ∞)",
+                "\\ln\\frac{y^{LS}_t}{y^{LS}_k}",
+                f"\\ln\\frac{{{num(on_target)}}}{{{num(off_target)}}}",
+                num(math.log(on_target / off_target)),
+            )
+        )
+    return WorkedExample(
+        title=f"K={classes} 类, ε={epsilon:g}, 目标类 t={target}",
+        steps=tuple(steps),
+    )

@@ -1,0 +1,227 @@
+"""Detection basics: IoU of two boxes and greedy non-maximum suppression.
+
+Boxes are (x1, y1, x2, y2) with x1 < x2 and y1 < y2, areas measured continuously
+((x2-x1)(y2-y1), no "+1" pixel convention), as torchvision.ops.box_iou does. NMS follows
+torchvision.ops.nms: visit boxes by decreasing score, keep the best one and discard every
+remaining box whose IoU with it is strictly greater than the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+MAX_BOXES = 8  # a table a phone can show
+DEFAULT_BOXES = [
+    [10.0, 10.0, 50.0, 50.0],  # object 1, the best box
+    [64.0, 26.0, 104.0, 66.0],  # duplicate of object 2
+    [60.0, 20.0, 100.0, 60.0],  # object 2
+    [14.0, 12.0, 54.0, 52.0],  # duplicate of object 1
+    [20.0, 16.0, 60.0, 56.0],  # overlaps object 1 just below 0.5: survives
+]
+DEFAULT_SCORES = [0.9, 0.7, 0.8, 0.75, 0.6]
+
+
+@dataclass(frozen=True, slots=True)
+class IouParts:
+    """Every intermediate quantity of IoU, so the card can show each one."""
+
+    inter_width: float
+    inter_height: float
+    intersection: float
+    area_a: float
+    area_b: float
+    union: float
+    iou: float
+
+
+def _area(box: Sequence[float]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def iou(box_a: Sequence[float], box_b: Sequence[float]) -> IouParts:
+    """Intersection over union; the overlap's width and height are clamped at 0 so that
+    disjoint boxes give 0 rather than a negative or spuriously positive area."""
+    width = max(0.0, min(box_a[2], box_b[2]) - max(box_a[0], box_b[0]))
+    height = max(0.0, min(box_a[3], box_b[3]) - max(box_a[1], box_b[1]))
+    intersection = width * height
+    area_a, area_b = _area(box_a), _area(box_b)
+    union = area_a + area_b - intersection
+    return IouParts(width, height, intersection, area_a, area_b, union, intersection / union)
+
+
+def _check_box(name: str, box: Sequence[float]) -> None:
+    if len(box) != 4:
+        raise BadParameter(name, f"a box is 4 numbers [x1, y1, x2, y2], got {len(box)}")
+    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in box):
+        raise BadParameter(name, "coordinates must be finite numbers of magnitude at most 1e6")
+    if not (box[0] < box[2] and box[1] < box[3]):
+        raise BadParameter(name, "needs x1 < x2 and y1 < y2")
+
+
+@worked_example("iou")
+def iou_example(
+    box_a: list[float] = [0.0, 0.0, 4.0, 4.0],  # noqa: B006
+    box_b: list[float] = [2.0, 2.0, 6.0, 6.0],  # noqa: B006
+) -> WorkedExample:
+    _check_box("box_a", box_a)
+    _check_box("box_b", box_b)
+    a, b = [float(v) for v in box_a], [float(v) for v in box_b]
+    parts = iou(a, b)
+    return WorkedExample(
+        title=f"A = [{', '.join(f'{v:g}' for v in a)}], B = [{', '.join(f'{v:g}' for v in b)}]"
+        " (x1, y1, x2, y2)",
+        steps=(
+            Step(
+                "交集宽 (intersection width), 截断在 0",
+                "w = \\max(0,\\ \\min(x_2^A, x_2^B) - \\max(x_1^A, x_1^B))",
+                f"\\max(0,\\ \\min({num(a[2])}, {num(b[2])}) - \\max({num(a[0])}, {num(b[0])}))",
+                num(parts.inter_width),
+            ),
+            Step(
+                "交集高 (intersection height)",
+                "h = \\max(0,\\ \\min(y_2^A, y_2^B) - \\max(y_1^A, y_1^B))",
+                f"\\max(0,\\ \\min({num(a[3])}, {num(b[3])}) - \\max({num(a[1])}, {num(b[1])}))",
+                num(parts.inter_height),
+            ),
+            Step(
+                "交集面积 (intersection)",
+                "|A\\cap B| = w h",
+                f"{num(parts.inter_width)}\\times{num(parts.inter_height)}",
+                num(parts.intersection),
+            ),
+            Step(
+                "两框面积 (areas)",
+                "|A|,\\ |B|",
+                "",
+                f"{num(parts.area_a)},\\ {num(parts.area_b)}",
+            ),
+            Step(
+                "并集面积 (union)",
+                "|A\\cup B| = |A| + |B| - |A\\cap B|",
+                f"{num(parts.area_a)} + {num(parts.area_b)} - {num(parts.intersection)}",
+                num(parts.union),
+            ),
+            Step(
+                "交并比 (IoU)",
+                "\\frac{|A\\cap B|}{|A\\cup B|}",
+                f"\\frac{{{num(parts.intersection)}}}{{{num(parts.union)}}}",
+                num(parts.iou),
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NmsRound:
+    """One greedy step: the kept box, its IoU with each remaining candidate, the removed."""
+
+    kept: int
+    overlaps: tuple[tuple[int, float], ...]
+    suppressed: tuple[int, ...]
+
+
+def nms_rounds(
+    boxes: Sequence[Sequence[float]], scores: Sequence[float], iou_threshold: float
+) -> list[NmsRound]:
+    """Greedy NMS as torchvision.ops.nms does it; equal scores keep the lower index first."""
+    candidates = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
+    rounds: list[NmsRound] = []
+    while candidates:
+        best, *rest = candidates
+        overlaps = tuple((other, iou(boxes[best], boxes[other]).iou) for other in rest)
+        suppressed = tuple(other for other, value in overlaps if value > iou_threshold)
+        rounds.append(NmsRound(best, overlaps, suppressed))
+        candidates = [other for other in rest if other not in suppressed]
+    return rounds
+
+
+def removed_neighbours(
+    boxes: Sequence[Sequence[float]], rounds: Sequence[NmsRound], iou_threshold: float
+) -> list[tuple[int, int, float]]:
+    """(kept, removed, IoU) where a kept box overlaps an earlier-removed box above the
+    threshold: removed boxes suppress nothing, which is why the kept box survives."""
+    pairs = []
+    for index, step in enumerate(rounds):
+        for earlier in rounds[:index]:
+            for removed in earlier.suppressed:
+                value = iou(boxes[step.kept], boxes[removed]).iou
+                if value > iou_threshold:
+                    pairs.append((step.kept, removed, value))
+    return pairs
+
+
+def _box_list(indices: Sequence[int]) -> str:
+    return ",\\ ".join(f"b_{{{i}}}" for i in indices)
+
+
+@worked_example("nms-steps")
+def nms_steps_example(
+    boxes: list[list[float]] = DEFAULT_BOXES,
+    scores: list[float] = DEFAULT_SCORES,
+    iou_threshold: float = 0.5,
+) -> WorkedExample:
+    if not 1 <= len(boxes) <= MAX_BOXES:
+        raise BadParameter("boxes", f"give 1 to {MAX_BOXES} boxes, got {len(boxes)}")
+    for box in boxes:
+        _check_box("boxes", box)
+    if len(scores) != len(boxes):
+        raise BadParameter("scores", f"needs one score per box ({len(boxes)}), got {len(scores)}")
+    if not all(math.isfinite(s) for s in scores):
+        raise BadParameter("scores", "must be finite numbers")
+    if not 0.0 <= iou_threshold <= 1.0:
+        raise BadParameter("iou_threshold", "must be between 0 and 1")
+    rounds = nms_rounds(boxes, scores, iou_threshold)
+    order = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
+    rows = []
+    for number, step in enumerate(rounds, start=1):
+        overlaps = ",\\ ".join(
+            f"b_{{{other}}}{{:}}\\ {num(value)}" for other, value in step.overlaps
+        )
+        rows.append(
+            (
+                str(number),
+                f"$b_{{{step.kept}}}\\ ({num(scores[step.kept])})$",
+                f"${overlaps}$" if overlaps else "无 (none left)",
+                f"${_box_list(step.suppressed)}$" if step.suppressed else "无 (none)",
+            )
+        )
+    kept = [step.kept for step in rounds]
+    notes = [
+        Step(
+            f"b{survivor} 与已删除的 b{removed} 重叠，但删除的框不再抑制别的框 "
+            "(removed boxes suppress nothing)",
+            f"\\operatorname{{IoU}}(b_{{{survivor}}}, b_{{{removed}}})",
+            "",
+            f"{num(value)} > {num(iou_threshold)}",
+        )
+        for survivor, removed, value in removed_neighbours(boxes, rounds, iou_threshold)
+    ]
+    return WorkedExample(
+        title=f"{len(boxes)} 个候选框 (candidate boxes), IoU 阈值 {iou_threshold:g}",
+        steps=(
+            Step(
+                "按得分从高到低排序 (sort by score)",
+                "",
+                "",
+                " > ".join(f"b_{{{i}}}\\,({num(scores[i])})" for i in order),
+            ),
+            Table(
+                header=("轮 (round)", "保留 (keep)", "与其余候选框的 IoU", "删除 (IoU > 阈值)"),
+                rows=tuple(rows),
+                caption="每轮取剩余候选中得分最高的框，删掉与它重叠过多的框 (greedy NMS)",
+            ),
+            Step(
+                "最终保留 (kept, by score)",
+                "",
+                "",
+                f"\\{{{_box_list(kept)}\\}}",
+            ),
+            *notes,
+        ),
+    )
