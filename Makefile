@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 # Stamps record what is installed; they are redone when pyproject.toml changes.
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
+# MathJax for tests/test_math_typesets.py, installed with npm when there is one
+# (without it that test is skipped); redone when the package lock changes.
+NPM := $(shell command -v npm)
+MATHCHECK := tools/mathcheck
+MATHCHECK_STAMP := $(MATHCHECK)/node_modules/.installed
 
 .DEFAULT_GOAL := help
 
@@ -24,6 +29,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(BASE_STAMP) $@
 
+$(MATHCHECK_STAMP): $(MATHCHECK)/package.json $(MATHCHECK)/package-lock.json
+	npm ci --prefix $(MATHCHECK) --loglevel=error --no-audit --no-fund
+	@touch $@
+
 .PHONY: install
 install: $(TEST_STAMP) ## Set up .venv with everything (tests, lint) installed
 
@@ -42,6 +51,10 @@ figures: $(BASE_STAMP) ## Render every figure to build/figures/ (PNG and SVG) to
 .PHONY: test
 test: $(TEST_STAMP) ## Run the test suite (imports decks with the official anki package)
 	$(BIN)/python -m pytest
+
+ifneq ($(NPM),)
+test: $(MATHCHECK_STAMP)
+endif
 
 .PHONY: lint
 lint: $(TEST_STAMP) ## ruff and mypy
