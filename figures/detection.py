@@ -1,0 +1,125 @@
+"""Greedy non-maximum suppression on a fixed set of detections, computed.
+
+Follows torchvision.ops.nms: boxes (x1, y1, x2, y2), IoU = intersection / union of the areas
+(x2 - x1)(y2 - y1); take the highest-scoring box left, keep it, and discard every remaining box
+whose IoU with it is greater than the threshold; repeat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ankigen import BadParameter, figure
+
+from ._style import COLORS, FONT_SIZE, new_figure
+
+Array = np.ndarray
+# Two objects, three or four detections each: (x1, y1, x2, y2) in image coordinates (y down).
+BOXES = np.array(
+    [
+        [0.8, 1.0, 4.4, 5.0],
+        [1.2, 1.5, 4.9, 5.5],
+        [0.3, 0.6, 3.7, 4.4],
+        [6.0, 1.6, 9.4, 5.6],
+        [6.5, 2.1, 10.0, 6.1],
+        [5.6, 1.2, 8.7, 5.0],
+        [6.8, 2.4, 10.3, 6.7],
+    ]
+)
+SCORES = np.array([0.92, 0.81, 0.66, 0.88, 0.74, 0.58, 0.52])
+# Where each box's label sits (just above its top or below its bottom edge, at its left or
+# right end), so the labels do not collide.
+LABEL_CORNERS = ("tr", "br", "tl", "tr", "br", "tl", "bl")
+
+
+def iou(a: Array, b: Array) -> float:
+    """Intersection over union of two (x1, y1, x2, y2) boxes."""
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union)
+
+
+def greedy_nms(boxes: Array, scores: Array, threshold: float) -> tuple[list[int], dict[int, int]]:
+    """Kept indices in descending score order, and for each suppressed box the kept box that
+    suppressed it (IoU > threshold, as torchvision.ops.nms)."""
+    keep: list[int] = []
+    suppressed_by: dict[int, int] = {}
+    for index in np.argsort(-scores, kind="stable"):
+        i = int(index)
+        winner = next((k for k in keep if iou(boxes[k], boxes[i]) > threshold), None)
+        if winner is None:
+            keep.append(i)
+        else:
+            suppressed_by[i] = winner
+    return keep, suppressed_by
+
+
+def _label(axes: Axes, box: Array, corner: str, text: str, color: str) -> None:
+    top, left = corner[0] == "t", corner[1] == "l"
+    axes.text(
+        box[0] if left else box[2],
+        box[1] if top else box[3],
+        text,
+        color=color,
+        fontsize=FONT_SIZE - 2,
+        fontweight="bold",
+        ha="left" if left else "right",
+        va="bottom" if top else "top",
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
+    )
+
+
+def _image_axes(axes: Axes, title: str) -> None:
+    axes.set_xlim(0, 11)
+    axes.set_ylim(7.1, 0.0)  # image coordinates: y grows downwards
+    axes.set_aspect("equal")
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_facecolor("#f4f4f4")
+    axes.set_title(title, fontsize=FONT_SIZE - 1, pad=3)
+
+
+def _box(axes: Axes, box: Array, color: str, dashed: bool = False) -> None:
+    axes.add_patch(
+        Rectangle(
+            (box[0], box[1]),
+            box[2] - box[0],
+            box[3] - box[1],
+            fill=False,
+            edgecolor=color,
+            linewidth=1.0 if dashed else 2.0,
+            linestyle="--" if dashed else "-",
+        )
+    )
+
+
+@figure("nms")
+def nms(iou_threshold: float = 0.5) -> Figure:
+    """Top: every detection with its score; bottom: the boxes greedy NMS keeps (solid) and
+    the ones it discards (dashed, with their IoU against the kept box that removed them)."""
+    if not 0 < iou_threshold <= 1:
+        raise BadParameter("iou_threshold", "must be in (0, 1]")
+    keep, suppressed_by = greedy_nms(BOXES, SCORES, iou_threshold)
+    fig = new_figure(4.8, 4.9)
+    before, after = fig.subplots(2, 1)
+    _image_axes(before, f"{len(BOXES)} detections with scores")
+    _image_axes(after, f"after NMS (IoU > {iou_threshold:g} removed): {len(keep)} kept")
+    for index, (box, score) in enumerate(zip(BOXES, SCORES, strict=True)):
+        color = COLORS[index]
+        _box(before, box, color)
+        _label(before, box, LABEL_CORNERS[index], f"{score:.2f}", color)
+        if index in keep:
+            _box(after, box, color)
+            _label(after, box, LABEL_CORNERS[index], f"{score:.2f}", color)
+        else:
+            winner = suppressed_by[index]
+            _box(after, box, "#999999", dashed=True)
+            _label(
+                after, box, LABEL_CORNERS[index], f"IoU {iou(BOXES[winner], box):.2f}", "#555555"
+            )
+    return fig

@@ -1,0 +1,346 @@
+"""Optimizer paths on 2-D quadratics, simulated with numpy.
+
+The update rules follow the pseudo-code of the torch.optim documentation exactly (defaults:
+no weight decay, dampening 0, AdaGrad lr_decay 0 and eps 1e-10, RMSprop alpha 0.99 and
+eps 1e-8, Adam betas (0.9, 0.999) and eps 1e-8); tests compare them with torch.optim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+
+from ankigen import BadParameter, figure
+
+from ._style import COLORS, FONT_SIZE, new_figure
+
+Array = np.ndarray
+Gradient = Callable[[Array], Array]
+MAX_STEPS = 500
+PANEL = "#f3f3f3"
+
+
+def _sgd(
+    grad: Gradient,
+    start: Array,
+    lr: float,
+    steps: int,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+) -> Array:
+    """torch.optim.SGD: b_t = mu b_{t-1} + g_t (b_1 = g_1); step g_t + mu b_t if Nesterov
+    else b_t (plain g_t when mu = 0); p_t = p_{t-1} - lr * step."""
+    path = [start.astype(float)]
+    buffer = np.zeros_like(path[0])
+    for _ in range(steps):
+        g = grad(path[-1])
+        buffer = momentum * buffer + g
+        step = g + momentum * buffer if nesterov else buffer
+        path.append(path[-1] - lr * step)
+    return np.array(path)
+
+
+def _adagrad(grad: Gradient, start: Array, lr: float, steps: int, eps: float = 1e-10) -> Array:
+    """torch.optim.Adagrad (Duchi et al. 2011): s_t = s_{t-1} + g_t^2,
+    p_t = p_{t-1} - lr g_t / (sqrt(s_t) + eps)."""
+    path = [start.astype(float)]
+    state_sum = np.zeros_like(path[0])
+    for _ in range(steps):
+        g = grad(path[-1])
+        state_sum = state_sum + g * g
+        path.append(path[-1] - lr * g / (np.sqrt(state_sum) + eps))
+    return np.array(path)
+
+
+def _rmsprop(
+    grad: Gradient, start: Array, lr: float, steps: int, alpha: float = 0.99, eps: float = 1e-8
+) -> Array:
+    """torch.optim.RMSprop (Hinton, lecture 6e): v_t = alpha v_{t-1} + (1 - alpha) g_t^2,
+    p_t = p_{t-1} - lr g_t / (sqrt(v_t) + eps); no bias correction, v_0 = 0."""
+    path = [start.astype(float)]
+    square_avg = np.zeros_like(path[0])
+    for _ in range(steps):
+        g = grad(path[-1])
+        square_avg = alpha * square_avg + (1 - alpha) * g * g
+        path.append(path[-1] - lr * g / (np.sqrt(square_avg) + eps))
+    return np.array(path)
+
+
+def _adam(
+    grad: Gradient,
+    start: Array,
+    lr: float,
+    steps: int,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> Array:
+    """torch.optim.Adam (Kingma & Ba 2015, Algorithm 1): m_hat = m_t / (1 - b1^t),
+    v_hat = v_t / (1 - b2^t), p_t = p_{t-1} - lr m_hat / (sqrt(v_hat) + eps)."""
+    beta1, beta2 = betas
+    path = [start.astype(float)]
+    m = np.zeros_like(path[0])
+    v = np.zeros_like(path[0])
+    for t in range(1, steps + 1):
+        g = grad(path[-1])
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        path.append(path[-1] - lr * m_hat / (np.sqrt(v_hat) + eps))
+    return np.array(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Optimizer:
+    """One optimizer and its settings; the learning rate is shown in its panel title."""
+
+    name: str
+    lr: float
+    momentum: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, $\\eta$={self.lr:g}"
+
+    def path(self, grad: Gradient, start: Array, steps: int) -> Array:
+        """The visited points p_0..p_steps, as torch.optim would visit them."""
+        if self.name == "SGD":
+            return _sgd(grad, start, self.lr, steps)
+        if self.name in ("Momentum", "NAG"):
+            return _sgd(grad, start, self.lr, steps, self.momentum, self.name == "NAG")
+        if self.name == "AdaGrad":
+            return _adagrad(grad, start, self.lr, steps)
+        if self.name == "RMSProp":
+            return _rmsprop(grad, start, self.lr, steps)
+        return _adam(grad, start, self.lr, steps)
+
+
+OPTIMIZER_NAMES = ("SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "Adam")
+
+
+def simulate(
+    name: str, grad: Gradient, start: Array, lr: float, steps: int, momentum: float = 0.9
+) -> Array:
+    """The path of optimizer `name` (one of OPTIMIZER_NAMES) with torch.optim's defaults."""
+    if name not in OPTIMIZER_NAMES:
+        raise ValueError(f"unknown optimizer {name!r}")
+    used = momentum if name in ("Momentum", "NAG") else 0.0
+    return Optimizer(name, lr, used).path(grad, start, steps)
+
+
+def _check_steps(steps: int, most: int = MAX_STEPS) -> None:
+    if not 1 <= steps <= most:
+        raise BadParameter("steps", f"must be between 1 and {most}")
+
+
+def _quadratic_grad(scale_y: float) -> Gradient:
+    """Gradient of f = (x^2 + scale_y y^2) / 2."""
+    return lambda p: np.array([p[0], scale_y * p[1]])
+
+
+def _ellipses(axes: Axes, scale_y: float, levels: tuple[float, ...]) -> None:
+    """Level sets of f = (x^2 + scale_y y^2)/2, exactly: semi-axes sqrt(2c) and sqrt(2c/s)."""
+    for level in levels:
+        radius = np.sqrt(2 * level)
+        axes.add_patch(
+            Ellipse(
+                (0, 0),
+                2 * radius,
+                2 * radius / np.sqrt(scale_y),
+                fill=False,
+                edgecolor="#aaaaaa",
+                linewidth=0.8,
+            )
+        )
+
+
+Limits = tuple[tuple[float, float], tuple[float, float]]
+
+
+def _inside(points: Array, limits: Limits, margin: float = 0.0) -> Array:
+    """Which (x, y) rows lie inside the axes limits widened by `margin`."""
+    (x0, x1), (y0, y1) = limits
+    x, y = points[:, 0], points[:, 1]
+    result: Array = (
+        (x >= x0 - margin) & (x <= x1 + margin) & (y >= y0 - margin) & (y <= y1 + margin)
+    )
+    return result
+
+
+def _hyperbolas(axes: Axes, levels: tuple[float, ...], limits: Limits) -> None:
+    """Level sets of f = x^2 - y^2 (x = ±sqrt(c + y^2) for c > 0, y = ±sqrt(x^2 - c) for
+    c < 0) and the asymptotes y = ±x (c = 0), as one NaN-separated line, points far outside
+    the axes dropped, to keep the SVG small."""
+    t = np.linspace(-2.0, 2.0, 17)
+    curves = [np.column_stack([t, t]), np.column_stack([t, -t])]
+    for level in levels:
+        for sign in (-1, 1):
+            root = sign * np.sqrt(abs(level) + t**2)
+            curves.append(np.column_stack([root, t] if level > 0 else [t, root]))
+    gap = np.array([[np.nan, np.nan]])
+    points = np.concatenate([part for curve in curves for part in (curve, gap)])
+    points[~_inside(points, limits, margin=0.25)] = np.nan
+    axes.plot(points[:, 0], points[:, 1], color="#aaaaaa", linewidth=0.8)
+
+
+def _plain_axes(
+    axes: Axes, title: str, xlim: tuple[float, float], ylim: tuple[float, float]
+) -> None:
+    """Square units and no ticks: the shape of the path is the message, not the numbers.
+    A tinted background instead of a frame sets the panels apart (fewer SVG paths)."""
+    axes.set_xlim(*xlim)
+    axes.set_ylim(*ylim)
+    axes.set_aspect("equal")
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_title(title, fontsize=FONT_SIZE - 2, pad=3)
+    axes.set_facecolor(PANEL)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+
+
+def _draw_path(axes: Axes, path: Array, color: str, markers: bool = False) -> None:
+    marker = "o" if markers else ""
+    axes.plot(path[:, 0], path[:, 1], color=color, linewidth=1.5, marker=marker, markersize=2.5)
+    axes.plot(*path[0], "ko", markersize=3.5)
+
+
+@figure("loss-contours")
+def loss_contours(condition: float = 10.0, steps: int = 20, lr: float = 0.18) -> Figure:
+    """Gradient descent on f = (x^2 + y^2)/2 (left) and f = (x^2 + condition y^2)/2 (right).
+
+    Why feature scaling helps: with round contours the gradient points at the minimum; with
+    elongated ones each step multiplies y by (1 - lr*condition), which zig-zags when
+    lr*condition > 1 and diverges when it is >= 2, so lr must stay small and x crawls.
+    """
+    if not 1 <= condition <= 100:
+        raise BadParameter("condition", "must be between 1 and 100")
+    _check_steps(steps, most=50)  # every step is marked: more would crowd the plot
+    if not 0 < lr * condition < 2:
+        raise BadParameter(
+            "lr", f"needs 0 < lr*condition < 2 to converge along y (lr < {2 / condition:.3g})"
+        )
+    start = np.array([-4.0, 2.0])
+    fig = new_figure(4.8, 2.6)
+    panels = ((1.0, "round: $x^2+y^2$"), (condition, f"elongated: $x^2+{condition:g}y^2$"))
+    for column, (scale_y, title) in enumerate(panels):
+        axes = fig.add_subplot(1, 2, column + 1)
+        # Levels through points (0, 0.25..2) of each surface, so both panels have 6 rings.
+        _ellipses(
+            axes, scale_y, tuple(0.5 * scale_y * r**2 for r in (0.25, 0.6, 1.0, 1.5, 2.0, 2.6))
+        )
+        _draw_path(axes, _sgd(_quadratic_grad(scale_y), start, lr, steps), COLORS[1], True)
+        axes.plot(0, 0, marker="*", color="black", markersize=9)
+        _plain_axes(axes, title, (-4.6, 1.2), (-2.4, 2.4))
+        axes.set_xlabel(f"{steps} steps, $\\eta$={lr:g}", fontsize=FONT_SIZE - 2)
+    return fig
+
+
+def _optimizer_grid(
+    optimizers: tuple[Optimizer, ...],
+    draw_background: Callable[[Axes], None],
+    grad: Gradient,
+    start: Array,
+    steps: int,
+    limits: Limits,
+    note: Callable[[Array], str] | None = None,
+) -> Figure:
+    """Three rows of two panels, one optimizer each, its learning rate in the title."""
+    fig = new_figure(4.8, 4.8)
+    for index, optimizer in enumerate(optimizers):
+        axes = fig.add_subplot(3, 2, index + 1)
+        draw_background(axes)
+        path = optimizer.path(grad, start, steps)
+        outside = np.flatnonzero(~_inside(path, limits))
+        _draw_path(axes, path[: outside[0] + 1] if outside.size else path, COLORS[index])
+        _plain_axes(axes, optimizer.label, *limits)
+        if note is not None:
+            axes.text(
+                0.03,
+                0.04,
+                note(path),
+                transform=axes.transAxes,
+                fontsize=FONT_SIZE - 2,
+                bbox={"facecolor": PANEL, "edgecolor": "none", "pad": 1},
+            )
+    return fig
+
+
+@figure("optimizer-paths")
+def optimizer_paths(steps: int = 60) -> Figure:
+    """Six optimizers from (-4, 1.5) on f = (x^2 + 20 y^2)/2 (condition number 20).
+
+    Learning rates are chosen so every path is visible, not tuned to be fair: SGD needs
+    lr < 2/20 along y; momentum and NAG (mu = 0.9) damp the zig-zag and speed up along x;
+    AdaGrad, RMSProp and Adam rescale each coordinate by its gradient history.
+    """
+    _check_steps(steps)
+    scale_y = 20.0
+    optimizers = (
+        Optimizer("SGD", 0.09),
+        Optimizer("Momentum", 0.02, 0.9),
+        Optimizer("NAG", 0.02, 0.9),
+        Optimizer("AdaGrad", 1.0),
+        Optimizer("RMSProp", 0.1),
+        Optimizer("Adam", 0.2),
+    )
+
+    def background(axes: Axes) -> None:
+        _ellipses(axes, scale_y, (0.3, 2.0, 8.0))
+        axes.plot(0, 0, marker="*", color="black", markersize=7)
+
+    fig = _optimizer_grid(
+        optimizers,
+        background,
+        _quadratic_grad(scale_y),
+        np.array([-4.0, 1.5]),
+        steps,
+        ((-4.5, 2.0), (-2.0, 2.0)),
+    )
+    fig.suptitle(f"$f=(x^2+{scale_y:g}y^2)/2$, {steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE)
+    return fig
+
+
+@figure("optimizer-saddle")
+def optimizer_saddle(steps: int = 60) -> Figure:
+    """The six optimizers from (1, 0.001), next to the saddle of f = x^2 - y^2 at (0, 0).
+
+    The gradient (2x, -2y) is tiny along y near the x axis, so SGD slides into the saddle
+    and lingers (y grows only by a factor 1 + 2 lr per step); momentum accumulates the small
+    push, and AdaGrad/RMSProp/Adam divide by the gradient's own size, so even a tiny y
+    gradient gives a step of about lr and they escape at once. Each panel notes the first
+    step t with |y| > 1 (escaped), or |y| at the end.
+    """
+    _check_steps(steps)
+    optimizers = (
+        Optimizer("SGD", 0.05),
+        Optimizer("Momentum", 0.05, 0.9),
+        Optimizer("NAG", 0.05, 0.9),
+        Optimizer("AdaGrad", 0.3),
+        Optimizer("RMSProp", 0.02),
+        Optimizer("Adam", 0.05),
+    )
+
+    limits = ((-1.2, 1.3), (-0.6, 1.6))
+
+    def background(axes: Axes) -> None:
+        _hyperbolas(axes, (-1.0, 0.25, 1.0), limits)
+        axes.plot(0, 0, marker="x", color="black", markersize=7, markeredgewidth=2)
+
+    def note(path: Array) -> str:
+        escaped = np.flatnonzero(np.abs(path[:, 1]) > 1)
+        if escaped.size:
+            return f"$|y|>1$: t={escaped[0]}"
+        return f"t={steps}: $|y|$={abs(path[-1, 1]):.2g}"
+
+    def grad(p: Array) -> Array:
+        return np.array([2 * p[0], -2 * p[1]])
+
+    fig = _optimizer_grid(optimizers, background, grad, np.array([1.0, 1e-3]), steps, limits, note)
+    fig.suptitle(f"$f=x^2-y^2$ from (1, 0.001), {steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE)
+    return fig
