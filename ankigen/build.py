@@ -31,7 +31,7 @@ class DeckReport:
 @dataclass(frozen=True, slots=True)
 class BuildReport:
     decks: tuple[DeckReport, ...]
-    removed: tuple[str, ...]  # card keys in the lock but no longer in the sources
+    removed: tuple[str, ...]  # "namespace/card-id" of cards in the lock, gone from the sources
 
 
 def discover(content: Path) -> list[Path]:
@@ -76,12 +76,16 @@ def build(config: Config) -> BuildReport:
         media = {item.name for n in group for item in n.media}
         reports.append(DeckReport(path, len(group), len(media)))
     write_lock(config.lock, stamps)
-    removed = tuple(sorted(k for k in previous if k not in stamps))
+    gone = (key for key in previous if key.startswith(NOTE_PREFIX) and key not in stamps)
+    removed = tuple(sorted(key.removeprefix(NOTE_PREFIX) for key in gone))
     return BuildReport(tuple(reports), removed)
 
 
+NOTE_PREFIX = "note:"
+
+
 def note_key(note: Note) -> str:
-    return f"note:{note.namespace}/{note.card_id}"
+    return f"{NOTE_PREFIX}{note.namespace}/{note.card_id}"
 
 
 def _note_type_digests(css: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""`ankigen build` and `ankigen check`: the only place that prints or exits."""
+"""`ankigen build | check | figures`: the only place that prints or exits."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report.removed:
         print(
             f"note: {len(report.removed)} card(s) left the sources but stay in users' collections "
-            "(an .apkg cannot delete): " + ", ".join(report.removed),
+            "(an .apkg cannot delete; in Anki, search ID:<card-id> to find them): "
+            + ", ".join(report.removed),
             file=sys.stderr,
         )
     return 0
