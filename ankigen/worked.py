@@ -20,7 +20,7 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A small table (for example one row per layer); cells are LaTeX or plain text."""
+    """A small table (for example one row per layer); text with `$...$` spans as math."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
@@ -98,15 +98,21 @@ def _render_table(table: Table) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
     )
-    caption = f"<caption>{escapeHtml(table.caption)}</caption>" if table.caption else ""
+    caption = f"<caption>{_cell(table.caption)}</caption>" if table.caption else ""
     return (
         f'<li class="we-table"><table>{caption}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></li>"
     )
 
 
-def _cell(cell: str) -> str:
-    """Cells written as `$...$` are math, anything else plain text."""
-    if len(cell) >= 2 and cell.startswith("$") and cell.endswith("$"):
-        return _math(cell[1:-1])
-    return escapeHtml(cell)
+def _cell(text: str) -> str:
+    """Plain text with `$...$` spans as math, like a card: "层数 $n$" mixes both.
+
+    An unpaired `$` is a recipe bug that would show raw on the card: refuse it.
+    """
+    parts = text.split("$")
+    if len(parts) % 2 == 0:
+        raise ValueError(f"unbalanced '$' in table text {text!r}")
+    return "".join(
+        _math(part) if index % 2 else escapeHtml(part) for index, part in enumerate(parts)
+    )

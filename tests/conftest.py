@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from ankigen.build import collect
 from ankigen.cli import main
+from ankigen.config import load_config
+from ankigen.model import Note
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -22,6 +25,12 @@ def write_pyproject(root: Path) -> None:
     (root / "pyproject.toml").write_text(
         f"[tool.ankigen]\nrecipes = [{recipes}]\n", encoding="utf-8"
     )
+
+
+@pytest.fixture(scope="session")
+def deck_notes() -> list[Note]:
+    """Every rendered note of the real deck in content/, built once per test run."""
+    return collect(load_config(REPO))
 
 
 @pytest.fixture

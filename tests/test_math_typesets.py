@@ -25,8 +25,6 @@ from typing import Any
 import pytest
 from conftest import REPO
 
-from ankigen.build import collect
-from ankigen.config import load_config
 from ankigen.model import Note, NoteKind
 
 MATHCHECK = REPO / "tools" / "mathcheck"
@@ -234,9 +232,9 @@ def test_math_is_found_as_mathjax_finds_it() -> None:
     )
 
 
-def test_every_formula_of_the_deck_typesets() -> None:
+def test_every_formula_of_the_deck_typesets(deck_notes: list[Note]) -> None:
     require_checker()
-    notes = collect(load_config(REPO))
+    notes = deck_notes
     items: list[dict[str, Any]] = []
     where: dict[str, str] = {}
     unclosed: list[str] = []

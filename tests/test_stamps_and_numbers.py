@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ankigen import num
+from ankigen import Table, WorkedExample, num
 from ankigen.stamps import Stamp, restamp
+from ankigen.worked import render_worked_example
 
 
 def test_unchanged_note_keeps_its_time_and_changed_note_gets_a_later_one() -> None:
@@ -33,3 +34,15 @@ def test_unchanged_note_keeps_its_time_and_changed_note_gets_a_later_one() -> No
 )
 def test_numbers_are_formatted_consistently(value: float, text: str) -> None:
     assert num(value) == text
+
+
+def test_table_text_mixes_plain_words_and_math() -> None:
+    example = WorkedExample(
+        "t", (Table(header=("层数 $n$", "x < y"), rows=(("$0.25^n$", "a & b"),), caption="$m$ 个"),)
+    )
+    html = render_worked_example("t", example)
+    assert "<th>层数 \\(n\\)</th><th>x &lt; y</th>" in html
+    assert "<td>\\(0.25^n\\)</td><td>a &amp; b</td>" in html
+    assert "<caption>\\(m\\) 个</caption>" in html
+    with pytest.raises(ValueError, match="unbalanced"):
+        render_worked_example("t", WorkedExample("t", (Table(header=("$n",), rows=()),)))
