@@ -13,9 +13,39 @@ from ankigen.build import collect
 from ankigen.cli import main
 from ankigen.config import load_config
 from ankigen.model import Note
+from ankigen.recipes import REGISTRY, Recipe, RecipeError, load_recipe_folders
+from ankigen.worked import render_worked_example
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
+
+
+def _recipe(kind: str, name: str) -> Recipe:
+    recipe = REGISTRY.get(kind, name)
+    assert recipe is not None, f"no {kind} named {name}"
+    return recipe
+
+
+def render_example(name: str, /, **params: Any) -> str:
+    """The HTML a card shows for `example NAME` with these parameters."""
+    return render_worked_example(name, _recipe("example", name).call(params))
+
+
+def _refused(kind: str, name: str, params: dict[str, Any]) -> str | None:
+    with pytest.raises(RecipeError) as error:
+        _recipe(kind, name).call(params)
+    return error.value.parameter
+
+
+def refused_parameter(name: str, /, **params: Any) -> str | None:
+    """The parameter an example names when it refuses these values (it must refuse)."""
+    return _refused("example", name, params)
+
+
+def refused_figure_parameter(name: str, /, **params: Any) -> str | None:
+    """The parameter a figure names when it refuses these values (it must refuse)."""
+    return _refused("figure", name, params)
 
 
 def write_pyproject(root: Path) -> None:

@@ -7,7 +7,8 @@ from itertools import product
 from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import REPO, refused_parameter
+from conftest import render_example as render
 
 from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
 from ankigen.worked import render_worked_example
@@ -23,6 +24,10 @@ from worked_examples.convolution import (
 )
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
+
+
+def refused(name: str, parameter: str, **params: object) -> None:
+    assert refused_parameter(name, **params) == parameter
 
 
 def test_bad_figure_parameter_is_refused_by_name() -> None:
@@ -60,20 +65,6 @@ def test_conv_output_size_matches_pytorch() -> None:
         layer = torch.nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
         out = layer(torch.zeros(1, 1, size, size))
         assert out.shape[-1] == conv_output_size(size, kernel, stride, padding, dilation)
-
-
-def render(name: str, **params: object) -> str:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    return render_worked_example(name, recipe.call(dict(params)))
-
-
-def refused(name: str, parameter: str, **params: object) -> None:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    with pytest.raises(RecipeError) as error:
-        recipe.call(dict(params))
-    assert error.value.parameter == parameter
 
 
 def test_transposed_conv_output_size_hand_checked() -> None:

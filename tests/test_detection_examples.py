@@ -7,27 +7,17 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, refused_parameter
+from conftest import render_example as render
 
-from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
-from ankigen.worked import render_worked_example
+from ankigen.recipes import load_recipe_folders
 from worked_examples.detection import DEFAULT_BOXES, DEFAULT_SCORES, iou, nms_rounds
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 
 
-def render(name: str, **params: object) -> str:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    return render_worked_example(name, recipe.call(dict(params)))
-
-
 def refused(name: str, parameter: str, **params: object) -> None:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    with pytest.raises(RecipeError) as error:
-        recipe.call(dict(params))
-    assert error.value.parameter == parameter
+    assert refused_parameter(name, **params) == parameter
 
 
 def test_iou_hand_checked() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, refused_figure_parameter, refused_parameter
 
-from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
+from ankigen.recipes import load_recipe_folders
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 
@@ -29,11 +29,8 @@ from figures.schedules import (  # noqa: E402
 
 
 def refused(kind: str, name: str, params: dict[str, Any]) -> str | None:
-    recipe = REGISTRY.get(kind, name)
-    assert recipe is not None
-    with pytest.raises(RecipeError) as error:
-        recipe.call(params)
-    return error.value.parameter
+    refuse = refused_figure_parameter if kind == "figure" else refused_parameter
+    return refuse(name, **params)
 
 
 def test_bad_parameters_are_refused_by_name() -> None:

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import REPO
+from conftest import refused_parameter as refused
+from conftest import render_example as example
 
-from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
-from ankigen.worked import render_worked_example
+from ankigen.recipes import load_recipe_folders
 from worked_examples.normalization import (
     NormKind,
     batchnorm_backward,
@@ -22,20 +23,6 @@ from worked_examples.normalization import (
 )
 
 load_recipe_folders([REPO / "worked_examples"])
-
-
-def example(name: str, **params: object) -> str:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    return render_worked_example(name, recipe.call(dict(params)))
-
-
-def refused(name: str, **params: object) -> str | None:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    with pytest.raises(RecipeError) as error:
-        recipe.call(dict(params))
-    return error.value.parameter
 
 
 # --- feature-scaling -------------------------------------------------------------------------

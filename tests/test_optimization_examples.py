@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import REPO
+from conftest import refused_parameter as refused
+from conftest import render_example as render
 
-from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
-from ankigen.worked import render_worked_example
+from ankigen.recipes import load_recipe_folders
 from worked_examples.backprop import backprop_two_layer
 from worked_examples.optimizers import (
     Method,
@@ -25,20 +26,6 @@ from worked_examples.optimizers import (
 from worked_examples.schedules import Schedule, Settings, learning_rate
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
-
-
-def render(name: str, **params: Any) -> str:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    return render_worked_example(name, recipe.call(params))
-
-
-def refused(name: str, **params: Any) -> str | None:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    with pytest.raises(RecipeError) as error:
-        recipe.call(params)
-    return error.value.parameter
 
 
 # --- backprop-two-layer ------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import REPO
+from conftest import render_example as example
 
-from ankigen.recipes import REGISTRY, load_recipe_folders
-from ankigen.worked import render_worked_example
+from ankigen.recipes import load_recipe_folders
 from worked_examples.transformer import (
     attention_cost,
     attention_parameters,
@@ -15,12 +15,6 @@ from worked_examples.transformer import (
 )
 
 load_recipe_folders([REPO / "worked_examples"])
-
-
-def example(name: str, **params: object) -> str:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    return render_worked_example(name, recipe.call(dict(params)))
 
 
 def test_attention_parameters_hand_checked() -> None:
