@@ -12,22 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 
-Vector = npt.NDArray[np.float64]
-MAX_VALUES = 8
-
-
-def _vector(name: str, values: Sequence[float], low: int, limit: float) -> Vector:
-    """The values as float64, or BadParameter: every value must fit on a phone screen."""
-    if not low <= len(values) <= MAX_VALUES:
-        raise BadParameter(name, f"give {low} to {MAX_VALUES} values, got {len(values)}")
-    array = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > limit):
-        raise BadParameter(name, f"values must be finite, of magnitude at most {limit:g}")
-    return array
+from ._checks import Vector, vector
 
 
 def _special(value: float) -> str:
@@ -72,7 +60,7 @@ def stable_softmax(logits: Sequence[float]) -> StableSoftmax:
 
 @worked_example("softmax-stable")
 def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> WorkedExample:  # noqa: B006
-    z = _vector("logits", logits, 2, 1e6)
+    z = vector("logits", logits, 2, 1e6)
     r = stable_softmax(logits)
     limit = float(np.log(np.finfo(np.float64).max))
     if np.any(np.isinf(r.naive_exp)):
@@ -229,7 +217,7 @@ def tanh_and_sigmoid_form(points: Sequence[float]) -> tuple[Vector, Vector, Vect
 def tanh_sigmoid_identity_example(
     points: list[float] = [-2.0, -0.5, 0.0, 1.0, 3.0],  # noqa: B006
 ) -> WorkedExample:
-    x = _vector("points", points, 1, 100.0)
+    x = vector("points", points, 1, 100.0)
     tanh, s2, rescaled = tanh_and_sigmoid_form(points)
     worst = float(np.max(np.abs(tanh - rescaled)))
     machine_eps = float(np.finfo(np.float64).eps)

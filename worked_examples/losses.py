@@ -12,22 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 
-Vector = npt.NDArray[np.float64]
-MAX_VALUES = 8
-
-
-def _vector(name: str, values: Sequence[float], low: int, limit: float) -> Vector:
-    """The values as float64, or BadParameter: every value must fit on a phone screen."""
-    if not low <= len(values) <= MAX_VALUES:
-        raise BadParameter(name, f"give {low} to {MAX_VALUES} values, got {len(values)}")
-    array = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > limit):
-        raise BadParameter(name, f"values must be finite, of magnitude at most {limit:g}")
-    return array
+from ._checks import Vector, vector
 
 
 def _cells(*values: float) -> tuple[str, ...]:
@@ -67,7 +55,7 @@ def cross_entropy_gradient_example(
     logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = _vector("logits", logits, 2, 50.0)
+    z = vector("logits", logits, 2, 50.0)
     if not 0 <= target < len(z):
         raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
     r = cross_entropy_gradient(logits, target)
@@ -159,8 +147,8 @@ def loss_values_example(
     targets: list[float] = [0.0, 0.0, 0.0],  # noqa: B006
     delta: float = 1.0,
 ) -> WorkedExample:
-    y_hat = _vector("predictions", predictions, 1, 1e4)
-    y = _vector("targets", targets, 1, 1e4)
+    y_hat = vector("predictions", predictions, 1, 1e4)
+    y = vector("targets", targets, 1, 1e4)
     if len(y) != len(y_hat):
         raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
     if not 0 < delta <= 1e4:
@@ -234,7 +222,7 @@ def focal_loss_values_example(
     gamma: float = 2.0,
     alpha: float = 0.25,
 ) -> WorkedExample:
-    p = _vector("probabilities", probabilities, 1, 1.0)
+    p = vector("probabilities", probabilities, 1, 1.0)
     if np.any(p <= 0) or np.any(p >= 1):
         raise BadParameter("probabilities", "each p_t must lie strictly between 0 and 1")
     if not 0 <= gamma <= 10:

@@ -15,26 +15,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 
-Vector = npt.NDArray[np.float64]
+from ._checks import Vector, vector
+
 NormKind = Literal["bn", "ln", "in", "gn"]
-MAX_VALUES = 8
 NORM_EPS = 1e-5  # the default eps of every torch normalisation layer
 NORM_SHAPE = (2, 4, 2, 1)  # (N, C, H, W): small enough to print, C divisible by 1, 2, 4
 NORM_SEED = 2  # picked so that no (n, c) pair holds two equal values
-
-
-def _vector(name: str, values: Sequence[float], low: int = 2) -> Vector:
-    """The values as float64, or BadParameter: a card must show every value on a phone."""
-    if not low <= len(values) <= MAX_VALUES:
-        raise BadParameter(name, f"give {low} to {MAX_VALUES} values, got {len(values)}")
-    array = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > 1e6):
-        raise BadParameter(name, "values must be finite numbers of magnitude at most 1e6")
-    return array
 
 
 def _signed_sum(values: Vector) -> str:
@@ -114,7 +103,7 @@ def feature_scaling(values: Sequence[float]) -> FeatureScaling:
 
 @worked_example("feature-scaling")
 def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) -> WorkedExample:  # noqa: B006
-    x = _vector("values", values)
+    x = vector("values", values)
     if x.max() == x.min():
         raise BadParameter("values", "need at least two different values (max > min)")
     s = feature_scaling(values)
@@ -237,7 +226,7 @@ def batchnorm_forward_example(
 ) -> WorkedExample:
     """`x_eval` (added, optional): the input fed in eval mode; by default the batch's first value,
     so the card shows the same input giving a different output in training and inference."""
-    x = _vector("batch", batch)
+    x = vector("batch", batch)
     _check_bn_scalars(gamma, eps)
     if not np.isfinite(beta) or abs(beta) > 1e6:
         raise BadParameter("beta", "must be a finite number of magnitude at most 1e6")
@@ -411,8 +400,8 @@ def batchnorm_backward_example(
     eps: float = 1e-5,
 ) -> WorkedExample:
     """`eps` (added, optional) is BatchNorm's epsilon, PyTorch's default."""
-    x = _vector("batch", batch)
-    g = _vector("upstream", upstream)
+    x = vector("batch", batch)
+    g = vector("upstream", upstream)
     if len(g) != len(x):
         raise BadParameter("upstream", f"needs one value per batch element ({len(x)})")
     _check_bn_scalars(gamma, eps)
