@@ -7,18 +7,28 @@ so a bad card fails the build before a package or the lock file is touched.
 from __future__ import annotations
 
 import traceback
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen.compile import compile_files
 from ankigen.config import Config
+from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
 from ankigen.model import Note
-from ankigen.notetypes import NOTE_TYPES, card_css
-from ankigen.package import write_package
+from ankigen.notetypes import NOTE_TYPES, NoteType, card_css, note_type_of
+from ankigen.output import write_all
+from ankigen.package import package_bytes
 from ankigen.recipes import load_recipe_folders
-from ankigen.stamps import content_digest, now, read_lock, restamp, write_lock
+from ankigen.stamps import (
+    Stamp,
+    content_digest,
+    git_history,
+    latest_note_types,
+    lock_text,
+    now,
+    read_lock,
+    restamp,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +42,42 @@ class DeckReport:
 class BuildReport:
     decks: tuple[DeckReport, ...]
     removed: tuple[str, ...]  # "namespace/card-id" of cards in the lock, gone from the sources
+    warning: str  # "" or what the author should know about the lock
 
 
-def discover(content: Path) -> list[Path]:
-    """Markdown files under `content/`, sorted; README files describe, they are not cards."""
+def discover(config: Config) -> list[Path]:
+    """Markdown files under `content/`, sorted; README files describe, they are not cards.
+
+    A symlink is followed only to a file inside the project: a stranger's pull
+    request must not make the build read the machine's files.
+    """
+    content = config.content
     if not content.is_dir():
         raise BuildError(
-            [Problem(content, 1, "content folder not found: create it or set 'content'")]
+            [Problem(content, 0, "content folder not found: create it or set 'content'")]
         )
-    return sorted(p for p in content.rglob("*.md") if p.name.lower() != "readme.md")
+    paths, problems = [], []
+    for path in sorted(content.rglob("*.md")):
+        if path.name.lower() == "readme.md" or (path.is_dir() and not path.is_symlink()):
+            continue
+        target = inside_project(config.root, path)
+        if target is None:
+            problems.append(
+                Problem(path, 0, "links outside the project: replace the symlink with the file")
+            )
+        elif not target.exists():
+            problems.append(Problem(path, 0, "is a symlink to nothing: remove it or fix it"))
+        elif target.is_file():
+            paths.append(path)
+    if problems:
+        raise BuildError(problems)
+    return paths
 
 
 def collect(config: Config) -> list[Note]:
     """Every note of the project, fully rendered and validated; writes nothing."""
     load_recipes(config)
-    results = compile_files(discover(config.content))
+    results = compile_files(config.root, discover(config))
     problems = [problem for result in results for problem in result.problems]
     notes = [note for result in results for note in result.notes]
     _check_unique_ids(notes, problems)
@@ -56,29 +87,38 @@ def collect(config: Config) -> list[Note]:
 
 
 def build(config: Config) -> BuildReport:
+    """Collects and checks everything, stamps it, then writes every package and the lock
+    as one set: a problem anywhere leaves every previous file byte-identical."""
     notes = collect(config)
-    previous = read_lock(config.lock)
-    digests = {note_key(n): content_digest(n.kind.value, n.fields, n.tags) for n in notes}
+    working = read_lock(config.lock)
+    history = git_history(config.lock)
+    shipped = [*(history or []), *([working] if working is not None else [])]
+    current = {note_key(n): _note_stamp(n) for n in notes}
+    namespaces = sorted({n.namespace for n in notes})
     css = card_css()
-    type_digests = _note_type_digests(css)
-    digests.update(type_digests)
-    stamps = restamp(previous, digests, now())
-    by_namespace: dict[str, list[Note]] = defaultdict(list)
-    for note in notes:
-        by_namespace[note.namespace].append(note)
-    type_mod = max(stamps[key].mod for key in type_digests)
+    current.update(_note_type_stamps(namespaces, css))
+    _check_kind_changes(notes, latest_note_types(shipped))
+    stamps = restamp(shipped, current, now())
+
+    files: dict[Path, bytes] = {}
     reports = []
-    for namespace in sorted(by_namespace):
-        group = by_namespace[namespace]
+    for namespace in namespaces:
+        group = [n for n in notes if n.namespace == namespace]
         mods = [stamps[note_key(n)].mod for n in group]
+        type_mods = {t.key: stamps[type_key(namespace, t)].mod for t in NOTE_TYPES}
         path = config.output / f"{namespace}.apkg"
-        write_package(path, group, mods, max([type_mod, *mods]), css)
+        files[path] = package_bytes(namespace, group, mods, type_mods, css)
         media = {item.name for n in group for item in n.media}
         reports.append(DeckReport(path, len(group), len(media)))
-    write_lock(config.lock, stamps)
+    lock = lock_text(stamps).encode("utf-8")
+    if working is None or lock_text(working).encode("utf-8") != lock:
+        files[config.lock] = lock
+    write_all(files)
+
+    previous = working or {}
     gone = (key for key in previous if key.startswith(NOTE_PREFIX) and key not in stamps)
     removed = tuple(sorted(key.removeprefix(NOTE_PREFIX) for key in gone))
-    return BuildReport(tuple(reports), removed)
+    return BuildReport(tuple(reports), removed, _lock_warning(config, working, history))
 
 
 NOTE_PREFIX = "note:"
@@ -88,11 +128,65 @@ def note_key(note: Note) -> str:
     return f"{NOTE_PREFIX}{note.namespace}/{note.card_id}"
 
 
-def _note_type_digests(css: str) -> dict[str, str]:
+def type_key(namespace: str, note_type: NoteType) -> str:
+    return f"notetype:{namespace}/{note_type.key}"
+
+
+def _note_stamp(note: Note) -> Stamp:
+    digest = content_digest(note.kind.value, note.fields, note.tags)
+    return Stamp(digest, 0, note_type_of(note.kind).key)
+
+
+def _note_type_stamps(namespaces: list[str], css: str) -> dict[str, Stamp]:
     return {
-        f"notetype:{t.model_id}": content_digest(t.name, t.fields, repr(t.templates), css)
-        for t in NOTE_TYPES.values()
+        type_key(namespace, t): Stamp(
+            content_digest(
+                t.model_id(namespace), t.model_name(namespace), t.fields, repr(t.templates), css
+            ),
+            0,
+        )
+        for namespace in namespaces
+        for t in NOTE_TYPES
     }
+
+
+def _check_kind_changes(notes: list[Note], shipped_types: dict[str, str]) -> None:
+    """Anki never moves a note to another note type on import (anki-facts.md 4b): a
+    learner would keep the old card, silently. Refuse it here, at the card."""
+    problems = []
+    for note in notes:
+        before = shipped_types.get(note_key(note))
+        now_type = note_type_of(note.kind).key
+        if before is not None and before != now_type:
+            problems.append(
+                Problem(
+                    note.path,
+                    note.line,
+                    f"card '{note.card_id}' was shipped as a {before} card and is now a "
+                    f"{now_type} card, which Anki cannot update: keep it a {before} card, or "
+                    f"give it a new id (e.g. {{#{note.card_id}-{now_type}}}) to make a new card "
+                    "(its review history starts over; the old one is reported as removed)",
+                )
+            )
+    if problems:
+        raise BuildError(problems)
+
+
+def _lock_warning(
+    config: Config, working: dict[str, Stamp] | None, history: list[dict[str, Stamp]] | None
+) -> str:
+    if working is not None:
+        return ""
+    if history:
+        return (
+            f"{display_path(config.lock)} was missing: stamps were taken from its git "
+            "history and a new lock was written; commit it with your sources"
+        )
+    return (
+        f"{display_path(config.lock)} not found (and no earlier version in git): every note "
+        "was stamped as changed, so importing replaces learners' own edits of them; "
+        "commit the lock with your sources from now on"
+    )
 
 
 def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:

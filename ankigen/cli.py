@@ -49,13 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for deck in report.decks:
         print(f"wrote {display_path(deck.path)}: {deck.notes} notes, {deck.media} media files")
+    if report.warning:
+        print(f"warning: {report.warning}", file=sys.stderr)
     if report.removed:
         print(
-            f"note: {len(report.removed)} card(s) left the sources but stay in users' collections "
-            "(an .apkg cannot delete; in Anki, search ID:<card-id> to find them): "
-            + ", ".join(report.removed),
+            f"note: {len(report.removed)} card(s) left the sources but stay in learners' "
+            "collections (an .apkg cannot delete them); to find one in Anki's browser, search:",
             file=sys.stderr,
         )
+        for key in report.removed:
+            namespace, card_id = key.split("/", 1)
+            print(f"  ID:{card_id}   (deck {namespace})", file=sys.stderr)
     return 0
 
 

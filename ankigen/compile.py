@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -37,18 +37,19 @@ def _tools() -> tuple[MarkdownIt, Resolver]:
     return make_parser(), Resolver(REGISTRY)
 
 
-def compile_file(path: Path) -> FileResult:
-    """Parse, resolve and render one file; a file with problems yields no notes."""
+def compile_file(root: Path, path: Path) -> FileResult:
+    """Parse, resolve and render one file of the project in `root`; a file with
+    problems yields no notes."""
     md, resolver = _tools()
     problems: list[Problem] = []
     cards = parse_file(md, path, problems)
     if problems:
         return FileResult((), tuple(problems))
-    notes = tuple(render_card(md, card, resolver.resolve(card, problems)) for card in cards)
+    notes = tuple(render_card(md, card, resolver.resolve(card, root, problems)) for card in cards)
     return FileResult(notes if not problems else (), tuple(problems))
 
 
-def compile_files(paths: Sequence[Path]) -> list[FileResult]:
+def compile_files(root: Path, paths: Sequence[Path]) -> list[FileResult]:
     """Results in the order of `paths`, whichever way they were computed.
 
     Workers are forked, so they inherit the recipes already loaded here.
@@ -56,8 +57,8 @@ def compile_files(paths: Sequence[Path]) -> list[FileResult]:
     workers = min(os.cpu_count() or 1, 8)
     size = sum(path.stat().st_size for path in paths)
     if workers < 2 or size < PARALLEL_MIN_BYTES:
-        return [compile_file(path) for path in paths]
+        return [compile_file(root, path) for path in paths]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         chunk = max(1, len(paths) // (workers * 4))
-        return list(pool.map(compile_file, paths, chunksize=chunk))
+        return list(pool.map(partial(compile_file, root), paths, chunksize=chunk))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +12,12 @@ class Problem:
     """A located mistake in the input, worded as what is wrong and what to do."""
 
     path: Path
-    line: int
+    line: int  # 0 when no line makes sense (a folder, a package being written)
     message: str
 
     def __str__(self) -> str:
-        return f"{display_path(self.path)}:{self.line}: {self.message}"
+        where = f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
+        return f"{where}: {self.message}"
 
 
 class BuildError(Exception):
@@ -27,8 +29,11 @@ class BuildError(Exception):
 
 
 def display_path(path: Path) -> str:
-    """Paths relative to the working directory read better in an editor's jump list."""
+    """Paths relative to the working directory read better in an editor's jump list.
+
+    Symlinks are not followed: the author knows the file by the name they gave it.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(os.getcwd()))
     except ValueError:
         return str(path)

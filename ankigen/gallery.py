@@ -42,7 +42,7 @@ def figure_calls(config: Config) -> list[FigureCall]:
         calls[json.dumps([name, {}])] = FigureCall(name, {}, Problem(config.content, 1, ""))
     md = make_parser()
     problems: list[Problem] = []
-    for path in discover(config.content):
+    for path in discover(config):
         for card in parse_file(md, path, problems):
             for directive in card.directives:
                 if directive.kind == "figure":

@@ -15,6 +15,11 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ankigen.highlight import highlight
 
+# Blocks nested deeper than this are refused (markdown-it would drop them
+# silently); a 10-level outline needs about 21, a sane note far fewer than 64.
+MAX_NESTING = 64
+NESTING_OVERFLOW = "nesting_overflow"  # env key: first source line left unparsed
+
 
 def make_parser() -> MarkdownIt:
     """CommonMark with raw HTML off, so `<script>` in a note is shown as text, never run.
@@ -22,15 +27,31 @@ def make_parser() -> MarkdownIt:
     `text_join` is off so that escaped characters stay `text_special` tokens: a `$`
     left in a plain `text` token is then certainly an unbalanced math delimiter.
     """
-    md = MarkdownIt("commonmark", {"html": False})
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
     md.use(front_matter_plugin)
     # allow_digits=False: in "costs $5 and $6" the `$` are not math, and are
     # then reported as unbalanced rather than silently typeset.
     md.use(dollarmath_plugin, double_inline=True, allow_digits=False)
     md.enable(["table", "strikethrough"])
     md.disable("text_join")
+    _report_nesting_overflow(md)
     _add_render_rules(md)
     return md
+
+
+def _report_nesting_overflow(md: MarkdownIt) -> None:
+    """markdown-it skips every line past `maxNesting` without a word: note where,
+    in `env[NESTING_OVERFLOW]`, so the parser can refuse the file instead."""
+    tokenize = md.block.tokenize
+
+    def tokenize_and_note(state: Any, start: int, end: int) -> None:
+        if state.level >= MAX_NESTING:
+            line = state.skipEmptyLines(start)
+            if line < end and state.sCount[line] >= state.blkIndent:
+                state.env.setdefault(NESTING_OVERFLOW, line + 1)
+        tokenize(state, start, end)
+
+    md.block.tokenize = tokenize_and_note  # type: ignore[method-assign,assignment]
 
 
 def _add_render_rules(md: MarkdownIt) -> None:

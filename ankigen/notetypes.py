@@ -1,9 +1,21 @@
-"""The three note types. Their fields are forever (anki-facts.md point 4):
-Anki never updates a note whose note type's fields changed, so these lists
-and ids are pinned by a test and must never be edited after a release."""
+"""The two note types, one pair per root deck. Their fields are forever
+(anki-facts.md point 4): Anki never updates a note whose note type's fields
+changed, so the lists are pinned by a test and must never be edited after a
+release.
+
+- A note never changes its note type on import (point 4b). So a basic card and
+  a card shown both ways share one note type, whose reverse card exists only
+  while the `Add Reverse` field is filled (Anki's own "optional reversed card"):
+  adding or removing `.reversed` then updates the note in place. Basic and cloze
+  cannot share a type; the build refuses that change (see stamps.py).
+- Each root deck (the namespace of its notes' GUIDs, the name of its .apkg) has
+  its own note types, with ids derived from its name: two projects imported into
+  one collection never overwrite each other's templates or CSS.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -21,23 +33,36 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class NoteType:
-    model_id: int
-    name: str
+    key: str  # stable: part of the id, the lock and messages
+    label: str  # shown in Anki's list of note types, after the root deck's name
     fields: tuple[str, ...]
     templates: tuple[Template, ...]
     is_cloze: bool
+
+    def model_id(self, namespace: str) -> int:
+        """A fixed id per root deck and type, in the range genanki recommends."""
+        text = f"ankigen note type\x1f{namespace}\x1f{self.key}".encode()
+        digest = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+        return (1 << 30) + digest % (1 << 30)
+
+    def model_name(self, namespace: str) -> str:
+        return f"{namespace} · {self.label}"
 
 
 _EXTRA_AND_SOURCE = (
     '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}\n'
     '{{#Source}}<div class="source">{{Source}}</div>{{/Source}}'
 )
+REVERSE_FIELD = "Add Reverse"
+REVERSE_ON = "y"
 
 
-def _answer_side(question_field: str, answer_field: str) -> Template:
+def _answer_side(name: str, question_field: str, answer_field: str, when: str = "") -> Template:
+    """`when` names a field that must be filled for the card to exist at all."""
+    open_, close = (f"{{{{#{when}}}}}", f"{{{{/{when}}}}}") if when else ("", "")
     return Template(
-        name=f"{question_field} → {answer_field}",
-        question=f'<div class="question">{{{{{question_field}}}}}</div>',
+        name=name,
+        question=f'{open_}<div class="question">{{{{{question_field}}}}}</div>{close}',
         answer=(
             f'<div class="question">{{{{{question_field}}}}}</div>\n<hr id="answer">\n'
             f'<div class="answer">{{{{{answer_field}}}}}</div>\n{_EXTRA_AND_SOURCE}'
@@ -45,38 +70,35 @@ def _answer_side(question_field: str, answer_field: str) -> Template:
     )
 
 
-BASIC_FIELDS = ("Front", "Back", "Extra", "Source", "ID")
-CLOZE_FIELDS = ("Text", "Extra", "Source", "ID")
-
-NOTE_TYPES: dict[NoteKind, NoteType] = {
-    NoteKind.BASIC: NoteType(
-        model_id=1500765906,
-        name="ankigen Basic",
-        fields=BASIC_FIELDS,
-        templates=(_answer_side("Front", "Back"),),
-        is_cloze=False,
+BASIC = NoteType(
+    key="basic",
+    label="ankigen",
+    fields=("Front", "Back", "Extra", "Source", "ID", REVERSE_FIELD),
+    templates=(
+        _answer_side("Card 1", "Front", "Back"),
+        _answer_side("Card 2 (reverse)", "Back", "Front", when=REVERSE_FIELD),
     ),
-    NoteKind.REVERSED: NoteType(
-        model_id=1220868872,
-        name="ankigen Basic (and reversed)",
-        fields=BASIC_FIELDS,
-        templates=(_answer_side("Front", "Back"), _answer_side("Back", "Front")),
-        is_cloze=False,
-    ),
-    NoteKind.CLOZE: NoteType(
-        model_id=1509994518,
-        name="ankigen Cloze",
-        fields=CLOZE_FIELDS,
-        templates=(
-            Template(
-                name="Cloze",
-                question='<div class="cloze-text">{{cloze:Text}}</div>',
-                answer=f'<div class="cloze-text">{{{{cloze:Text}}}}</div>\n{_EXTRA_AND_SOURCE}',
-            ),
+    is_cloze=False,
+)
+CLOZE = NoteType(
+    key="cloze",
+    label="ankigen cloze",
+    fields=("Text", "Extra", "Source", "ID"),
+    templates=(
+        Template(
+            name="Cloze",
+            question='<div class="cloze-text">{{cloze:Text}}</div>',
+            answer=f'<div class="cloze-text">{{{{cloze:Text}}}}</div>\n{_EXTRA_AND_SOURCE}',
         ),
-        is_cloze=True,
     ),
-}
+    is_cloze=True,
+)
+NOTE_TYPES = (BASIC, CLOZE)
+
+
+def note_type_of(kind: NoteKind) -> NoteType:
+    """The one place that says which note type a kind of card is written with."""
+    return CLOZE if kind is NoteKind.CLOZE else BASIC
 
 
 @cache

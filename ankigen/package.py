@@ -1,27 +1,28 @@
-"""Notes -> .apkg. The only module that imports genanki.
+"""Notes -> the bytes of an .apkg. The only module that imports genanki.
 
 GUIDs come from the deck namespace and the card id, so edits update the same
-note; the zip is written with fixed entry times, so the same input gives the
-same bytes; the file appears by rename, so a failed build leaves the old one.
+note; every note and note type carries its own modification time (stamps.py);
+the zip is written with fixed entry times, so the same input gives the same
+bytes. Writing the file is output.py's job.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
-import os
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import genanki
 
 from ankigen.model import Media, Note
-from ankigen.notetypes import NOTE_TYPES, NoteType
+from ankigen.notetypes import NOTE_TYPES, NoteType, note_type_of
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -48,10 +49,23 @@ class _StampedNote(genanki.Note):  # type: ignore[misc]
         super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
 
-def _genanki_model(note_type: NoteType, css: str) -> genanki.Model:
-    return genanki.Model(
-        note_type.model_id,
-        note_type.name,
+class _StampedModel(genanki.Model):  # type: ignore[misc]
+    """A note type written with its own modification time instead of the package's:
+    a later build must never ship it with a time newer than its next change gets."""
+
+    def __init__(self, mod: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def to_json(self, timestamp: float, deck_id: int) -> Any:
+        return super().to_json(self.mod, deck_id)
+
+
+def _genanki_model(namespace: str, note_type: NoteType, css: str, mod: int) -> genanki.Model:
+    return _StampedModel(
+        mod,
+        model_id=note_type.model_id(namespace),
+        name=note_type.model_name(namespace),
         fields=[{"name": name} for name in note_type.fields],
         templates=[
             {"name": t.name, "qfmt": t.question, "afmt": t.answer} for t in note_type.templates
@@ -61,11 +75,15 @@ def _genanki_model(note_type: NoteType, css: str) -> genanki.Model:
     )
 
 
-def write_package(
-    path: Path, notes: Sequence[Note], note_mods: Sequence[int], package_mod: int, css: str
-) -> None:
-    """Writes the package atomically. `package_mod` dates the note types and the collection."""
-    models = {kind: _genanki_model(note_type, css) for kind, note_type in NOTE_TYPES.items()}
+def package_bytes(
+    namespace: str,
+    notes: Sequence[Note],
+    note_mods: Sequence[int],
+    type_mods: Mapping[str, int],
+    css: str,
+) -> bytes:
+    """The .apkg of one root deck; `type_mods` dates each note type by its key."""
+    models = {t.key: _genanki_model(namespace, t, css, type_mods[t.key]) for t in NOTE_TYPES}
     decks: dict[str, genanki.Deck] = {}
     media: dict[str, Media] = {}
     for note, mod in zip(notes, note_mods, strict=True):
@@ -73,7 +91,7 @@ def write_package(
         deck.add_note(
             _StampedNote(
                 mod,
-                model=models[note.kind],
+                model=models[note_type_of(note.kind).key],
                 fields=list(note.fields),
                 tags=list(note.tags),
                 guid=note_guid(note.namespace, note.card_id),
@@ -81,17 +99,10 @@ def write_package(
         )
         media.update((item.name, item) for item in note.media)
     package = genanki.Package([decks[name] for name in sorted(decks)])
-    collection = _collection_bytes(package, package_mod)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o644)
-        with os.fdopen(handle, "wb") as stream:
-            _write_zip(stream, collection, [media[name] for name in sorted(media)])
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    collection = _collection_bytes(package, max([*type_mods.values(), *note_mods]))
+    stream = io.BytesIO()
+    _write_zip(stream, collection, [media[name] for name in sorted(media)])
+    return stream.getvalue()
 
 
 def _collection_bytes(package: genanki.Package, timestamp: int) -> bytes:

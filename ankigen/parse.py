@@ -20,8 +20,9 @@ from markdown_it.token import Token
 
 from ankigen.errors import Problem
 from ankigen.highlight import find_lexer
-from ankigen.markdown import inline_text
+from ankigen.markdown import MAX_NESTING, NESTING_OVERFLOW, inline_text
 from ankigen.model import Directive, NoteKind, SourceCard
+from ankigen.texsafety import forbidden_command, forbidden_message
 
 # libyaml's safe loader when present: ten times faster, the same (safe) behaviour.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,8 +30,15 @@ DIRECTIVE_KINDS = ("figure", "example")
 DEFAULT_CARD_LEVEL = 2
 SOURCE_PREFIX = "Source:"
 CARD_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-HEADING_ATTRS = re.compile(r"\s*\{#(?P<id>[^\s}]*)(?P<classes>(?:\s+\.[\w-]+)*)\s*\}\s*$")
+HEADING_ATTRS = re.compile(r"\{#(?P<id>[^\s}]*)(?P<classes>(?:\s+\.[\w-]+)*)\s*\}")
 CLOZE = re.compile(r"\{\{c\d+::")
+# A cloze that makes no card: nothing to hide, or number 0 (Anki counts from 1).
+USELESS_CLOZE = re.compile(r"\{\{c0+::|\{\{c\d+::\s*(?:::[^{}]*)?\}\}")
+TOML_TYPES = (str, int, float, bool, list, dict)
+WEB_LINK = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
+# The root deck names its .apkg file: no character a file system would refuse.
+FILE_NAME_FORBIDDEN = ("\\", ":", "*", "?", '"', "<", ">", "|")
+MAX_FILE_NAME_BYTES = 255
 RECIPE_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
@@ -54,15 +62,33 @@ class _CardDraft:
 def parse_file(md: MarkdownIt, path: Path, problems: list[Problem]) -> list[SourceCard]:
     """Every card of one file; problems are appended, not raised, so all are reported."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(path, 1, f"cannot read the file: {error.strerror or error}"))
+        return []
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")  # an editor's BOM is no content
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        line = data[: error.start].count(b"\n") + 1
         problems.append(Problem(path, line, "file is not valid UTF-8: save it as UTF-8"))
         return []
-    tokens = md.parse(text)
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    if NESTING_OVERFLOW in env:
+        problems.append(
+            Problem(
+                path,
+                env[NESTING_OVERFLOW],
+                f"lists or quotes nested more than {MAX_NESTING // 2} levels deep: "
+                "flatten them (Markdown readers would drop what is below)",
+            )
+        )
+        return []
     front = _front_matter(tokens, path, problems)
     if front is None:
         return []
+    lines = text.splitlines()
+    _check_fences_closed(path, tokens, lines, problems)
     cards = []
     for draft in _card_drafts(tokens, front.card_level):
         card = _make_card(md, path, front, draft, problems)
@@ -92,22 +118,50 @@ def _front_matter(
     if not isinstance(data, dict):
         problems.append(Problem(path, 2, "front matter must be 'key: value' lines"))
         return None
+    key_lines = _front_matter_key_lines(tokens[0].content)
     known = {"deck", "tags", "card_level"}
     for key in data:
         if key not in known:
             problems.append(
                 Problem(
-                    path, 2, f"unknown front matter key '{key}': use {', '.join(sorted(known))}"
+                    path,
+                    key_lines.get(str(key), 2),
+                    f"unknown front matter key '{key}': use {', '.join(sorted(known))}",
                 )
             )
     deck = data.get("deck")
+    deck_line = key_lines.get("deck", 2)
     if not isinstance(deck, str) or not deck.strip():
-        problems.append(Problem(path, 2, "front matter needs 'deck: Name' (subdecks with '::')"))
+        problems.append(
+            Problem(path, deck_line, "front matter needs 'deck: Name' (subdecks with '::')")
+        )
         return None
     deck = "::".join(part.strip() for part in deck.split("::"))
-    if any(not part for part in deck.split("::")) or "__" in deck or "/" in deck:
+    root = deck.split("::", 1)[0]
+    if (
+        any(not part for part in deck.split("::"))
+        or "__" in deck
+        or "/" in deck
+        or any(char in root for char in FILE_NAME_FORBIDDEN)
+        or any(ord(char) < 32 or ord(char) == 127 for char in deck)
+    ):
         problems.append(
-            Problem(path, 2, f"deck name '{deck}' is invalid: no empty parts, '__' or '/'")
+            Problem(
+                path,
+                deck_line,
+                f"deck name {deck!r} is invalid: no empty parts, '__', '/' or control "
+                f"characters, and the root deck (the file name) none of "
+                f"{' '.join(FILE_NAME_FORBIDDEN)}",
+            )
+        )
+        return None
+    if len(f".{root}.apkg.xxxxxxxx.tmp".encode()) > MAX_FILE_NAME_BYTES:
+        problems.append(
+            Problem(
+                path,
+                deck_line,
+                f"root deck name '{root[:40]}...' is too long to name its .apkg file: shorten it",
+            )
         )
         return None
     tags = data.get("tags", [])
@@ -116,13 +170,51 @@ def _front_matter(
     if not isinstance(tags, list) or not all(
         isinstance(t, str) and t and " " not in t for t in tags
     ):
-        problems.append(Problem(path, 2, "'tags' must be a list of words without spaces"))
+        problems.append(
+            Problem(path, key_lines.get("tags", 2), "'tags' must be a list of words without spaces")
+        )
         return None
     level = data.get("card_level", DEFAULT_CARD_LEVEL)
     if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 6:
-        problems.append(Problem(path, 2, "'card_level' must be a heading level from 1 to 6"))
+        problems.append(
+            Problem(
+                path,
+                key_lines.get("card_level", 2),
+                "'card_level' must be a heading level from 1 to 6",
+            )
+        )
         return None
     return FrontMatter(deck=deck, tags=tuple(tags), card_level=level)
+
+
+def _front_matter_key_lines(content: str) -> dict[str, int]:
+    """File line of each top-level key (the front matter starts on line 2)."""
+    node = yaml.compose(content, Loader=SAFE_LOADER)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): 2 + key.start_mark.line for key, _ in node.value}
+
+
+def _check_fences_closed(
+    path: Path, tokens: Sequence[Token], lines: Sequence[str], problems: list[Problem]
+) -> None:
+    """An unclosed fence runs to the end of its file or quote and swallows the cards
+    below it, so it is refused rather than guessed at."""
+    for token in tokens:
+        if token.type != "fence" or token.map is None:
+            continue
+        start, end = token.map
+        last = lines[end - 1] if start < end - 1 < len(lines) else ""
+        closing = re.sub(r"^[\s>]*", "", last).rstrip()
+        marker = token.markup[0]
+        if not (closing.startswith(token.markup) and closing == marker * len(closing)):
+            problems.append(
+                Problem(
+                    path,
+                    start + 1,
+                    f"code block is never closed: add a line '{token.markup}' where it ends",
+                )
+            )
 
 
 def _card_drafts(tokens: Sequence[Token], card_level: int) -> Iterator[_CardDraft]:
@@ -155,7 +247,16 @@ def _card_drafts(tokens: Sequence[Token], card_level: int) -> Iterator[_CardDraf
 
 
 def _tag_word(text: str) -> str:
-    return re.sub(r"\s+", "_", HEADING_ATTRS.sub("", text).strip())
+    match = _heading_attrs(text)
+    return re.sub(r"\s+", "_", (text[: match.start()] if match else text).strip())
+
+
+def _heading_attrs(text: str) -> re.Match[str] | None:
+    """The `{#id .class}` that ends a heading. Only the last `{#` can start it, so
+    this is linear where a searching regex was quadratic on hostile headings."""
+    end = len(text.rstrip())
+    start = text.rfind("{#", 0, end)
+    return HEADING_ATTRS.fullmatch(text, start, end) if start >= 0 else None
 
 
 def _make_card(
@@ -163,7 +264,7 @@ def _make_card(
 ) -> SourceCard | None:
     line = _line(draft.heading)
     before = len(problems)
-    match = HEADING_ATTRS.search(draft.inline.content)
+    match = _heading_attrs(draft.inline.content)
     if match is None:
         hint = ""
         if draft.heading.markup == "-":
@@ -204,8 +305,12 @@ def _make_card(
         kind = NoteKind.REVERSED
     if not _has_content(answer) and kind is not NoteKind.CLOZE:
         problems.append(Problem(path, line, "answer is empty: write the answer below the heading"))
+    if kind is NoteKind.CLOZE:
+        _check_clozes(path, [draft.inline, *answer], problems)
     _check_dollars(path, [question], problems, line)
     _check_dollars(path, draft.body, problems, line)
+    _check_math(path, [draft.inline, *draft.body], problems)
+    _check_links(path, [question, *draft.body], problems)
     directives = _directives(path, draft.body, problems)
     _check_code_languages(path, draft.body, problems)
     if len(problems) > before:
@@ -303,6 +408,53 @@ def _check_dollars(
             )
 
 
+def _check_clozes(path: Path, tokens: Sequence[Token], problems: list[Problem]) -> None:
+    for token in tokens:
+        match = USELESS_CLOZE.search(token.content) if token.type == "inline" else None
+        if match is not None:
+            problems.append(
+                Problem(
+                    path,
+                    _line_in(token, match.start()),
+                    f"cloze '{match[0]}' makes no card: put the hidden text after '::' "
+                    "and number clozes from c1",
+                )
+            )
+
+
+def _check_math(path: Path, tokens: Sequence[Token], problems: list[Problem]) -> None:
+    """Math reaches MathJax in the learner's Anki: no command that makes markup or links."""
+    for token in tokens:
+        formulas = [token] if token.type.startswith("math_") else token.children or []
+        for formula in formulas:
+            command = (
+                forbidden_command(formula.content) if formula.type.startswith("math_") else None
+            )
+            if command is not None:
+                where = max(token.content.find(formula.content), 0)
+                problems.append(Problem(path, _line_in(token, where), forbidden_message(command)))
+
+
+def _check_links(path: Path, tokens: Sequence[Token], problems: list[Problem]) -> None:
+    """A card may link to web pages, nothing else (no app schemes, no local files)."""
+    for token in tokens:
+        for child in token.children or ():
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            if child.type == "link_open" and not WEB_LINK.match(href):
+                problems.append(
+                    Problem(
+                        path,
+                        _line_in(token, max(token.content.find(href), 0)),
+                        f"link '{href}' is not a web address: link to an https:// page",
+                    )
+                )
+
+
+def _line_in(token: Token, offset: int) -> int:
+    """The file line of a character offset inside a token's content."""
+    return _line(token) + token.content[:offset].count("\n")
+
+
 def _directives(path: Path, body: Sequence[Token], problems: list[Problem]) -> list[Directive]:
     directives = []
     for token in body:
@@ -318,19 +470,46 @@ def _directives(path: Path, body: Sequence[Token], problems: list[Problem]) -> l
             continue
         try:
             params: dict[str, Any] = tomllib.loads(token.content)
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, RecursionError) as error:
+            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
             problems.append(
                 Problem(
                     path,
                     line,
-                    f"bad parameters for {kind} '{words[1]}': {error}; "
+                    f"bad parameters for {kind} '{words[1]}': {reason}; "
                     "write one 'name = value' per line (TOML)",
                 )
             )
             continue
         param_lines = _param_lines(token.content, params, line)
+        odd = _unsupported_value(params)
+        if odd is not None:
+            name, value = odd
+            problems.append(
+                Problem(
+                    path,
+                    param_lines.get(name, line),
+                    f"parameter '{name}' is a {type(value).__name__}: recipes take strings, "
+                    "numbers, booleans and lists; quote it if it is text",
+                )
+            )
+            continue
         directives.append(Directive(kind, words[1], params, line, param_lines))
     return directives
+
+
+def _unsupported_value(params: dict[str, Any]) -> tuple[str, Any] | None:
+    """The first TOML value (dates and times) a recipe cannot take, with its parameter."""
+    stack: list[tuple[str, Any]] = list(params.items())
+    while stack:
+        name, value = stack.pop()
+        if not isinstance(value, TOML_TYPES):
+            return name, value
+        if isinstance(value, list):
+            stack.extend((name, item) for item in value)
+        elif isinstance(value, dict):
+            stack.extend((name, item) for item in value.values())
+    return None
 
 
 def _param_lines(content: str, params: dict[str, Any], fence_line: int) -> dict[str, int]:

@@ -8,6 +8,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ankigen.model import Note, NoteKind, Resolved, SourceCard
+from ankigen.notetypes import REVERSE_ON
 
 
 def render_card(md: MarkdownIt, card: SourceCard, resolved: Resolved) -> Note:
@@ -29,7 +30,8 @@ def render_card(md: MarkdownIt, card: SourceCard, resolved: Resolved) -> Note:
         title = f'<div class="cloze-title">{question}</div>' if question else ""
         fields: tuple[str, ...] = (title + answer, extra, source, card.card_id)
     else:
-        fields = (question, answer, extra, source, card.card_id)
+        reverse = REVERSE_ON if card.kind is NoteKind.REVERSED else ""
+        fields = (question, answer, extra, source, card.card_id, reverse)
     return Note(
         path=card.path,
         line=card.line,

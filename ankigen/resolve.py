@@ -6,14 +6,16 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from ankigen.confine import inside_project
 from ankigen.errors import Problem
+from ankigen.images import UnsafeImage, image_suffix
 from ankigen.model import Directive, Media, Resolved, SourceCard
 from ankigen.recipes import RecipeError, Registry
 from ankigen.svg import figure_to_svg, is_figure
@@ -27,12 +29,13 @@ class Resolver:
         self.registry = registry
         self._calls: dict[str, tuple[str, Media | None]] = {}
 
-    def resolve(self, card: SourceCard, problems: list[Problem]) -> Resolved:
+    def resolve(self, card: SourceCard, root: Path, problems: list[Problem]) -> Resolved:
+        """`root` is the project folder: no image may be read from outside it."""
         media: dict[str, Media] = {}
         image_names: dict[str, str] = {}
         for inline, image in _images(card):
             src = str(image.attrGet("src") or "")
-            found = _load_image(card.path, src, _line_of(inline, src), problems)
+            found = _load_image(root, card.path, src, _line_of(inline, src), problems)
             if found is not None:
                 image_names[src] = found.name
                 media[found.name] = found
@@ -120,19 +123,49 @@ def _descendants(token: Token) -> Iterator[Token]:
         yield from _descendants(child)
 
 
-def _load_image(card_path: Path, src: str, line: int, problems: list[Problem]) -> Media | None:
+def _load_image(
+    root: Path, card_path: Path, src: str, line: int, problems: list[Problem]
+) -> Media | None:
+    """The image's bytes, only from a file inside the project that really is an image:
+    a card must never carry the build machine's files into a shared deck."""
     parts = urlsplit(src)
     if parts.scheme or parts.netloc:
         problems.append(
             Problem(card_path, line, f"image '{src}' is not a local file: save it beside the notes")
         )
         return None
-    path = card_path.parent / unquote(parts.path)
-    if not path.is_file():
-        problems.append(Problem(card_path, line, f"image '{src}' not found: no file at {path}"))
+    relative = unquote(parts.path)
+    if relative.startswith(("/", "\\")) or PureWindowsPath(relative).drive:
+        problems.append(
+            Problem(
+                card_path,
+                line,
+                f"image '{src}' is an absolute path: write it relative to this file",
+            )
+        )
         return None
-    data = path.read_bytes()
-    return Media(_hashed_name(path.stem, data, path.suffix.lower()), data)
+    inside = inside_project(root, card_path.parent / relative)
+    if inside is None:
+        problems.append(
+            Problem(
+                card_path,
+                line,
+                f"image '{src}' is outside the project: keep images in the project folder",
+            )
+        )
+        return None
+    try:
+        data = inside.read_bytes()
+    except OSError as error:
+        reason = "not found" if isinstance(error, FileNotFoundError) else error.strerror
+        problems.append(Problem(card_path, line, f"image '{src}' {reason}: no file at {inside}"))
+        return None
+    try:
+        suffix = image_suffix(data)
+    except UnsafeImage as error:
+        problems.append(Problem(card_path, line, f"image '{src}': {error.message}"))
+        return None
+    return Media(_hashed_name(inside.stem, data, suffix), data)
 
 
 def _hashed_name(stem: str, data: bytes, suffix: str) -> str:

@@ -1,9 +1,25 @@
-"""Note timestamps that move when, and only when, a note's content moves.
+"""Modification times that only ever go forward, for every note and note type.
 
-Anki updates an existing note only from a newer one (anki-facts.md points 2
-and 11). A fixed build time would hide every edit; the wall clock would make
-every build different. So each note's content hash and the time it last
-changed are kept in a lock file beside the sources, committed with them.
+Anki applies an incoming note or note type only when its `mod` is newer than
+the one in the collection (anki-facts.md 2, 7b). So a stamp must move when, and
+only when, the content moves, and must then be newer than anything shipped
+before for it. A stamp taken from the checkout alone can go backwards: `git
+revert` restores an older lock, a lost lock forgets, `SOURCE_DATE_EPOCH` or a
+slow clock can lie in the past, two builds can share a second.
+
+The design: what was shipped is *every version the lock has ever had*: the
+working lock, plus each version in its git history (all refs, so a branch being
+merged counts too). For each key the record with the highest time is what
+learners may hold:
+- its content hash equals the current one: nothing to ship, keep its time, so
+  an unchanged rebuild is byte-identical and reports no update;
+- otherwise (an edit, a revert to older content, a record lost with the lock):
+  stamp it `max(now, highest + 1)`. Newer than every earlier version whatever
+  the clock says, and no earlier than now, so a learner's own edit in Anki is
+  kept until the author changes that note, and then replaced.
+Outside git only the working lock is known; the build says so when it is missing.
+The lock also records each note's note type, so a change Anki cannot import
+(basic to cloze) is refused at the card, never found as `conflicting` later.
 """
 
 from __future__ import annotations
@@ -11,17 +27,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-LOCK_VERSION = 1
+from ankigen.errors import BuildError, Problem
+
+LOCK_VERSION = 2
+CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
     digest: str
     mod: int
+    note_type: str = ""  # the note type key of a note; "" for a note type itself
 
 
 def content_digest(*parts: object) -> str:
@@ -36,37 +60,183 @@ def now() -> int:
     return int(pinned) if pinned and pinned.isdigit() else int(time.time())
 
 
-def restamp(previous: dict[str, Stamp], digests: dict[str, str], at: int) -> dict[str, Stamp]:
-    """Unchanged content keeps its time; changed content gets a time later than its last."""
+def restamp(
+    history: Iterable[Mapping[str, Stamp]], current: Mapping[str, Stamp], at: int
+) -> dict[str, Stamp]:
+    """The stamp of each key of `current` (whose mods are ignored), given every lock
+    version ever shipped: kept when the latest shipped content is the same, else new."""
+    latest: dict[str, Stamp] = {}
+    for version in history:
+        for key, stamp in version.items():
+            known = latest.get(key)
+            if known is None or stamp.mod > known.mod:
+                latest[key] = stamp
     stamps = {}
-    for key, digest in digests.items():
-        old = previous.get(key)
-        if old is not None and old.digest == digest:
-            stamps[key] = old
+    for key, stamp in current.items():
+        shipped = latest.get(key)
+        if shipped is not None and shipped.digest == stamp.digest:
+            stamps[key] = Stamp(stamp.digest, shipped.mod, stamp.note_type)
         else:
-            stamps[key] = Stamp(digest, max(at, old.mod + 1) if old is not None else at)
+            mod = max(at, shipped.mod + 1) if shipped is not None else at
+            stamps[key] = Stamp(stamp.digest, mod, stamp.note_type)
     return stamps
 
 
-def read_lock(path: Path) -> dict[str, Stamp]:
-    """An unreadable or missing lock means every note is stamped anew: newer, never lost."""
+def latest_note_types(history: Iterable[Mapping[str, Stamp]]) -> dict[str, str]:
+    """Key -> the note type of its most recently shipped version (when recorded)."""
+    latest: dict[str, Stamp] = {}
+    for version in history:
+        for key, stamp in version.items():
+            known = latest.get(key)
+            if stamp.note_type and (known is None or stamp.mod > known.mod):
+                latest[key] = stamp
+    return {key: stamp.note_type for key, stamp in latest.items()}
+
+
+def read_lock(path: Path) -> dict[str, Stamp] | None:
+    """The working lock, None when there is none; a damaged one stops the build at
+    its line: replacing it silently would re-stamp every note and overwrite every
+    learner's own edits."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            key: Stamp(value["hash"], int(value["mod"])) for key, value in data["stamps"].items()
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BuildError([Problem(path, 0, f"cannot read the lock: {error}")]) from error
+    marker = CONFLICT_MARKER.search(text)
+    if marker is not None:
+        line = text[: marker.start()].count("\n") + 1
+        raise BuildError(
+            [
+                Problem(
+                    path,
+                    line,
+                    "merge-conflict marker in the lock: delete the file and build again "
+                    "(ankigen takes the stamps from the lock's git history), then commit it",
+                )
+            ]
+        )
+    try:
+        return parse_lock(text)
+    except LockError as error:
+        raise BuildError([Problem(path, error.line, f"damaged lock: {error.reason}")]) from error
+
+
+class LockError(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"{line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+def parse_lock(text: str) -> dict[str, Stamp]:
+    """A lock's stamps; LockError with the line of the first thing wrong."""
+    restore = "restore it from git (git checkout -- <lock>) or delete it and build again"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LockError(error.lineno, f"{error.msg}; {restore}") from error
+    if not isinstance(data, dict) or data.get("version") not in (1, LOCK_VERSION):
+        raise LockError(1, f"not an ankigen lock of version 1 or {LOCK_VERSION}; {restore}")
+    entries = data.get("stamps")
+    if not isinstance(entries, dict):
+        raise LockError(1, f"no 'stamps' table; {restore}")
+    stamps = {}
+    for key, value in entries.items():
+        if not (
+            isinstance(value, dict)
+            and isinstance(value.get("hash"), str)
+            and HEX_DIGEST.fullmatch(value["hash"])
+            and type(value.get("mod")) is int
+            and value["mod"] > 0
+            and isinstance(value.get("type", ""), str)
+        ):
+            raise LockError(_line_of_key(text, key), f"bad entry '{key}'; {restore}")
+        stamps[key] = Stamp(value["hash"], value["mod"], value.get("type", ""))
+    return stamps
+
+
+def _line_of_key(text: str, key: str) -> int:
+    offset = text.find(json.dumps(key, ensure_ascii=False))
+    return text[:offset].count("\n") + 1 if offset >= 0 else 1
+
+
+def lock_text(stamps: Mapping[str, Stamp]) -> str:
+    entries = {}
+    for key, stamp in sorted(stamps.items()):
+        entry: dict[str, object] = {"hash": stamp.digest, "mod": stamp.mod}
+        if stamp.note_type:
+            entry["type"] = stamp.note_type
+        entries[key] = entry
+    data = {"version": LOCK_VERSION, "stamps": entries}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
+    """Every committed version of the lock, on any ref; None outside a git work tree
+    (or without git). Versions that do not parse are skipped: history is evidence,
+    not input to fix."""
+    folder = lock.parent
+    try:
+        log = subprocess.run(
+            [
+                "git",
+                "log",
+                "--all",
+                "--format=",
+                "--raw",
+                "--no-abbrev",
+                "--no-renames",
+                "--",
+                lock.name,
+            ],
+            cwd=folder,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    blobs = sorted(
+        {
+            blob
+            for line in log.splitlines()
+            if line.startswith(":")
+            for blob in line.split()[2:4]
+            if blob.strip("0")
         }
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    )
+    if not blobs:
+        return []
+    try:
+        batch = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=folder,
+            input="\n".join(blobs).encode() + b"\n",
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [version for version in _batch_texts(batch) if version is not None]
 
 
-def write_lock(path: Path, stamps: dict[str, Stamp]) -> None:
-    data = {
-        "version": LOCK_VERSION,
-        "stamps": {key: {"hash": s.digest, "mod": s.mod} for key, s in sorted(stamps.items())},
-    }
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+def _batch_texts(batch: bytes) -> list[dict[str, Stamp] | None]:
+    """Parses `git cat-file --batch` output: a header line, then that many bytes."""
+    versions: list[dict[str, Stamp] | None] = []
+    position = 0
+    while position < len(batch):
+        end = batch.index(b"\n", position)
+        header = batch[position:end].split()
+        position = end + 1
+        if len(header) != 3:  # "<blob> missing"
+            continue
+        size = int(header[2])
+        text = batch[position : position + size].decode("utf-8", "replace")
+        position += size + 1
+        try:
+            versions.append(parse_lock(text))
+        except LockError:
+            versions.append(None)
+    return versions

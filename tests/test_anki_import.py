@@ -118,6 +118,7 @@ def test_worked_example_and_figure_are_embedded(cli: Any, project: Path, collect
 def test_note_types_have_the_pinned_fields(cli: Any, project: Path, collection: Any) -> None:
     build_and_import(cli, project, collection)
     fields = {m["name"]: [f["name"] for f in m["flds"]] for m in collection.models.all()}
-    assert fields["ankigen Basic"] == ["Front", "Back", "Extra", "Source", "ID"]
-    assert fields["ankigen Basic (and reversed)"] == ["Front", "Back", "Extra", "Source", "ID"]
-    assert fields["ankigen Cloze"] == ["Text", "Extra", "Source", "ID"]
+    basic = ["Front", "Back", "Extra", "Source", "ID", "Add Reverse"]
+    assert fields["Fixture · ankigen"] == basic
+    assert fields["Other deck · ankigen"] == basic
+    assert fields["Fixture · ankigen cloze"] == ["Text", "Extra", "Source", "ID"]

@@ -129,9 +129,9 @@ def test_file_that_is_not_utf8(cli: Any, empty_project: Path) -> None:
         ("## Q {#q}\n\nA.\n", 1, "no front matter"),
         ("---\ntags: [a]\n---\n", 2, "front matter needs 'deck: Name'"),
         ("---\ndeck: [unclosed\n---\n", 2, "front matter is not valid YAML"),
-        ("---\ndeck: A\ncolour: red\n---\n", 2, "unknown front matter key 'colour'"),
+        ("---\ndeck: A\ncolour: red\n---\n", 3, "unknown front matter key 'colour'"),
         ("---\ndeck: A::::B\n---\n", 2, "deck name 'A::::B' is invalid"),
-        ("---\ndeck: A\ntags: [two words]\n---\n", 2, "'tags' must be a list of words"),
+        ("---\ndeck: A\ntags: [two words]\n---\n", 3, "'tags' must be a list of words"),
     ],
 )
 def test_bad_front_matter(

@@ -109,7 +109,8 @@ def test_removed_card_is_reported(cli: Any, project: Path) -> None:
     (project / "content" / "other.md").unlink()
     result = cli("build", project)
     assert result.code == 0
-    assert "stay in users' collections" in result.err and "Other deck/other-card" in result.err
+    assert "stay in learners' collections" in result.err
+    assert "  ID:other-card   (deck Other deck)" in result.err.splitlines()
 
 
 def test_parallel_compilation_gives_the_same_package(

@@ -1,20 +1,11 @@
-"""Timestamps move only with content; numbers print the same way everywhere."""
+"""Worked examples: numbers print the same way everywhere, tables mix text and math."""
 
 from __future__ import annotations
 
 import pytest
 
 from ankigen import Table, WorkedExample, num
-from ankigen.stamps import Stamp, restamp
 from ankigen.worked import render_worked_example
-
-
-def test_unchanged_note_keeps_its_time_and_changed_note_gets_a_later_one() -> None:
-    previous = {"a": Stamp("h1", 100), "b": Stamp("h2", 500)}
-    stamps = restamp(previous, {"a": "h1", "b": "changed", "c": "new"}, at=300)
-    assert stamps["a"] == Stamp("h1", 100)
-    assert stamps["b"] == Stamp("changed", 501)  # never older than what users already have
-    assert stamps["c"] == Stamp("new", 300)
 
 
 @pytest.mark.parametrize(
