@@ -18,7 +18,7 @@ from ankigen.model import Note
 from ankigen.notetypes import NOTE_TYPES, NoteType, card_css, note_type_of
 from ankigen.output import write_all
 from ankigen.package import package_bytes
-from ankigen.recipes import load_recipe_folders
+from ankigen.recipes import RecipeLoadError, load_recipe_folders
 from ankigen.stamps import (
     Stamp,
     content_digest,
@@ -206,16 +206,23 @@ def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
 
 
 def load_recipes(config: Config) -> None:
-    """Imports the recipe folders; a recipe module that fails to import is a located problem."""
+    """Imports the recipe folders; a module that fails to load is reported in the
+    author's file (the innermost frame outside ankigen), never in ours."""
     try:
         load_recipe_folders(config.recipes)
+    except RecipeLoadError as error:
+        raise BuildError([Problem(error.path, error.line, error.message)]) from error
     except Exception as error:  # a recipe module that cannot be imported
-        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
         if isinstance(error, SyntaxError) and error.filename:
-            where = Problem(Path(error.filename), error.lineno or 1, "")
-        elif frame is not None:
-            where = Problem(Path(frame.filename), frame.lineno or 1, "")
+            path, line = Path(error.filename), error.lineno or 1
         else:
-            where = Problem(config.root, 1, "")
+            frames = traceback.extract_tb(error.__traceback__)
+            authors = [f for f in frames if not Path(f.filename).is_relative_to(ENGINE)]
+            frame = authors[-1] if authors else None
+            path = Path(frame.filename) if frame else config.root / "pyproject.toml"
+            line = (frame.lineno or 1) if frame else 0
         message = f"cannot load recipes: {type(error).__name__}: {error}"
-        raise BuildError([Problem(where.path, where.line, message)]) from error
+        raise BuildError([Problem(path, line, message)]) from error
+
+
+ENGINE = Path(__file__).resolve().parent

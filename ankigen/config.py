@@ -26,7 +26,7 @@ def load_config(root: Path) -> Config:
     if pyproject.is_file():
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as error:
             raise BuildError([Problem(pyproject, 1, f"cannot read the config: {error}")]) from error
         table = data.get("tool", {}).get("ankigen", {})
         unknown = sorted(set(table) - set(DEFAULTS))
@@ -43,7 +43,27 @@ def load_config(root: Path) -> Config:
         settings.update(table)
     recipes = settings["recipes"]
     if not isinstance(recipes, list) or not all(isinstance(r, str) for r in recipes):
-        raise BuildError([Problem(pyproject, 1, "'recipes' must be a list of folder names")])
+        raise BuildError(
+            [
+                Problem(
+                    pyproject,
+                    _line_of(pyproject, "recipes"),
+                    "'recipes' must be a list of folder names",
+                )
+            ]
+        )
+    for folder in recipes:
+        if not (root / folder / "__init__.py").is_file():
+            raise BuildError(
+                [
+                    Problem(
+                        pyproject,
+                        _line_of(pyproject, "recipes"),
+                        f"recipe folder '{folder}' not found, or it has no __init__.py: "
+                        "create it (an empty __init__.py will do) or fix 'recipes'",
+                    )
+                ]
+            )
     return Config(
         root=root,
         content=root / str(settings["content"]),
@@ -54,6 +74,8 @@ def load_config(root: Path) -> Config:
 
 
 def _line_of(path: Path, key: str) -> int:
+    if not path.is_file():
+        return 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip().startswith(key):
             return number

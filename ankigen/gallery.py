@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,11 @@ from ankigen.build import discover, load_recipes
 from ankigen.config import Config
 from ankigen.errors import BuildError, Problem
 from ankigen.markdown import make_parser
+from ankigen.output import write_all
 from ankigen.parse import parse_file
 from ankigen.recipes import REGISTRY, RecipeError
 from ankigen.stamps import content_digest
-from ankigen.svg import figure_to_svg
+from ankigen.svg import figure_to_svg, is_figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ def figure_calls(config: Config) -> list[FigureCall]:
 def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
     """Draws everything first, then writes: a bad call leaves the folder as it was."""
     load_recipes(config)
-    drawn: list[tuple[str, bytes, bytes]] = []
+    files: dict[Path, bytes] = {}
+    items = []
     problems: list[Problem] = []
     for call in figure_calls(config):
         recipe = REGISTRY.get("figure", call.name)
@@ -65,20 +68,27 @@ def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
             problems.append(replace(call.where, message=f"unknown figure '{call.name}'"))
             continue
         try:
-            figure = recipe.call(call.params)
+            svg, png = recipe.call(call.params, partial(_drawn, call.name))
         except RecipeError as error:
             problems.append(replace(call.where, message=error.message))
             continue
         stem = call.name if not call.params else f"{call.name}-{content_digest(call.params)[:8]}"
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=150)
-        drawn.append((stem, figure_to_svg(figure, salt=call.name), buffer.getvalue()))
+        files[out / f"{stem}.svg"] = svg
+        files[out / f"{stem}.png"] = png
+        items.append(GalleryItem(out / f"{stem}.png", len(svg)))
     if problems:
         raise BuildError(problems)
-    out.mkdir(parents=True, exist_ok=True)
-    items = []
-    for stem, svg, png in drawn:
-        (out / f"{stem}.svg").write_bytes(svg)
-        (out / f"{stem}.png").write_bytes(png)
-        items.append(GalleryItem(out / f"{stem}.png", len(svg)))
+    write_all(files)
     return items
+
+
+def _drawn(name: str, figure: Any) -> tuple[bytes, bytes]:
+    """SVG as a card carries it, and PNG to look at."""
+    if not is_figure(figure):
+        raise RecipeError(
+            f"figure recipe '{name}' returned {type(figure).__name__}: "
+            "a figure must return a matplotlib Figure"
+        )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=150)
+    return figure_to_svg(figure, salt=name), buffer.getvalue()

@@ -58,5 +58,6 @@ def _write_temporary(path: Path, data: bytes) -> str:
 
 def remove_leftovers(folder: Path) -> None:
     """Temporary files of an earlier build that was killed before it could clean up."""
-    for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
-        leftover.unlink(missing_ok=True)
+    for pattern in (f".*{TEMP_SUFFIX}", ".*.apkg.*.tmp"):  # the second: ankigen 0.1's
+        for leftover in folder.glob(pattern):
+            leftover.unlink(missing_ok=True)

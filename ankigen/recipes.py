@@ -15,9 +15,14 @@ import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class BadParameter(Exception):
@@ -44,15 +49,32 @@ class Recipe:
     name: str
     function: Callable[..., Any]
 
-    def call(self, params: dict[str, Any]) -> Any:
-        """Checks the parameters against the signature, then calls the recipe."""
+    @overload
+    def call(self, params: dict[str, Any]) -> Any: ...
+
+    @overload
+    def call(self, params: dict[str, Any], convert: Callable[[Any], T]) -> T: ...
+
+    def call(self, params: dict[str, Any], convert: Callable[[Any], Any] = _same) -> Any:
+        """Checks the parameters, calls the recipe and converts what it returns.
+
+        The one guarded call: whatever goes wrong in the recipe or in `convert`
+        (which raises RecipeError for a value of the wrong type) becomes a
+        RecipeError, which the caller reports at the directive.
+        """
         kwargs = bind_parameters(self, params)
         try:
-            return self.function(**kwargs)
+            return convert(self.function(**kwargs))
         except BadParameter as error:
             raise RecipeError(
                 f"parameter '{error.name}' of {self.kind} '{self.name}': {error.message}",
                 error.name,
+            ) from error
+        except RecipeError:
+            raise
+        except Exception as error:  # the recipe's own bug
+            raise RecipeError(
+                f"{self.kind} '{self.name}' failed: {type(error).__name__}: {error}"
             ) from error
 
 
@@ -66,7 +88,12 @@ class Registry:
         def decorate(function: F) -> F:
             known = self._recipes.get((kind, name))
             if known is not None and _origin(known.function) != _origin(function):
-                raise ValueError(f"{kind} '{name}' is registered twice")
+                path, line = _origin(known.function)
+                raise RecipeLoadError(
+                    Path(inspect.getfile(function)),
+                    _first_line(function),
+                    f"{kind} '{name}' is already registered at {path}:{line}: rename one",
+                )
             self._recipes[(kind, name)] = Recipe(kind, name, function)
             return function
 
@@ -92,8 +119,21 @@ def worked_example(name: str) -> Callable[[F], F]:
     return REGISTRY.register("example", name)
 
 
-def _origin(function: Callable[..., Any]) -> tuple[str, str]:
-    return (inspect.getfile(function), function.__qualname__)
+def _origin(function: Callable[..., Any]) -> tuple[str, int]:
+    return (inspect.getfile(function), _first_line(function))
+
+
+def _first_line(function: Callable[..., Any]) -> int:
+    code = getattr(function, "__code__", None)
+    return int(code.co_firstlineno) if code is not None else 1
+
+
+class RecipeLoadError(Exception):
+    """A recipe module that cannot be loaded, located in the author's file."""
+
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
 
 
 def load_recipe_folders(folders: Sequence[Path]) -> None:
@@ -104,11 +144,11 @@ def load_recipe_folders(folders: Sequence[Path]) -> None:
     """
     for folder in folders:
         folder = folder.resolve()
-        if not (folder / "__init__.py").is_file():
-            raise FileNotFoundError(f"{folder}: a recipe folder needs an __init__.py")
         loaded = sys.modules.get(folder.name)
         if loaded is not None and Path(loaded.__path__[0]).resolve() != folder:
-            raise ImportError(f"{folder}: another package named '{folder.name}' is already loaded")
+            raise RecipeLoadError(
+                folder, 0, f"another package named '{folder.name}' is already loaded: rename it"
+            )
         if str(folder.parent) not in sys.path:
             sys.path.insert(0, str(folder.parent))
         for module in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path, PureWindowsPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -67,36 +68,16 @@ class Resolver:
             )
             return None
         try:
-            value = recipe.call(directive.params)
+            result = recipe.call(directive.params, partial(_to_html, directive))
         except RecipeError as error:
             line = directive.param_lines.get(error.parameter or "", directive.line)
             problems.append(Problem(path, line, error.message))
-            return None
-        except Exception as error:  # a recipe's own bug, reported where it was called
-            problems.append(
-                Problem(
-                    path,
-                    directive.line,
-                    f"{directive.kind} '{directive.name}' failed: {type(error).__name__}: {error}",
-                )
-            )
-            return None
-        result = _to_html(directive, value)
-        if result is None:
-            problems.append(
-                Problem(
-                    path,
-                    directive.line,
-                    f"{directive.kind} recipe '{directive.name}' returned {type(value).__name__}: "
-                    "a figure must return a matplotlib Figure, an example a WorkedExample",
-                )
-            )
             return None
         self._calls[key] = result
         return result
 
 
-def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None] | None:
+def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None]:
     if directive.kind == "figure" and is_figure(value):
         data = figure_to_svg(value, salt=directive.name)
         media = Media(_hashed_name(directive.name, data, ".svg"), data)
@@ -104,7 +85,10 @@ def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None] | Non
         return f'<div class="figure"><img src="{media.name}" alt="{alt}"></div>\n', media
     if directive.kind == "example" and isinstance(value, WorkedExample):
         return render_worked_example(directive.name, value), None
-    return None
+    raise RecipeError(
+        f"{directive.kind} recipe '{directive.name}' returned {type(value).__name__}: "
+        "a figure must return a matplotlib Figure, an example a WorkedExample"
+    )
 
 
 def _images(card: SourceCard) -> Iterator[tuple[Token, Token]]:
