@@ -14,7 +14,7 @@ from ankigen.compile import compile_files
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
-from ankigen.model import Note
+from ankigen.model import Note, NoteKind
 from ankigen.notetypes import NOTE_TYPES, NoteType, card_css, note_type_of
 from ankigen.output import write_all
 from ankigen.package import package_bytes
@@ -23,7 +23,7 @@ from ankigen.stamps import (
     Stamp,
     content_digest,
     git_history,
-    latest_note_types,
+    latest_kinds,
     lock_text,
     now,
     read_lock,
@@ -42,6 +42,7 @@ class DeckReport:
 class BuildReport:
     decks: tuple[DeckReport, ...]
     removed: tuple[str, ...]  # "namespace/card-id" of cards in the lock, gone from the sources
+    lost_reverse: tuple[str, ...]  # "namespace/card-id" of cards no longer shown both ways
     warning: str  # "" or what the author should know about the lock
 
 
@@ -97,7 +98,8 @@ def build(config: Config) -> BuildReport:
     namespaces = sorted({n.namespace for n in notes})
     css = card_css()
     current.update(_note_type_stamps(namespaces, css))
-    _check_kind_changes(notes, latest_note_types(shipped))
+    shipped_kinds = latest_kinds(shipped)
+    _check_kind_changes(notes, shipped_kinds)
     stamps = restamp(shipped, current, now())
 
     files: dict[Path, bytes] = {}
@@ -118,7 +120,12 @@ def build(config: Config) -> BuildReport:
     previous = working or {}
     gone = (key for key in previous if key.startswith(NOTE_PREFIX) and key not in stamps)
     removed = tuple(sorted(key.removeprefix(NOTE_PREFIX) for key in gone))
-    return BuildReport(tuple(reports), removed, _lock_warning(config, working, history))
+    return BuildReport(
+        tuple(reports),
+        removed,
+        _lost_reverse_sides(notes, shipped_kinds),
+        _lock_warning(config, working, history),
+    )
 
 
 NOTE_PREFIX = "note:"
@@ -134,7 +141,7 @@ def type_key(namespace: str, note_type: NoteType) -> str:
 
 def _note_stamp(note: Note) -> Stamp:
     digest = content_digest(note.kind.value, note.fields, note.tags)
-    return Stamp(digest, 0, note_type_of(note.kind).key)
+    return Stamp(digest, 0, note.kind.value)
 
 
 def _note_type_stamps(namespaces: list[str], css: str) -> dict[str, Stamp]:
@@ -150,12 +157,13 @@ def _note_type_stamps(namespaces: list[str], css: str) -> dict[str, Stamp]:
     }
 
 
-def _check_kind_changes(notes: list[Note], shipped_types: dict[str, str]) -> None:
+def _check_kind_changes(notes: list[Note], shipped_kinds: dict[str, str]) -> None:
     """Anki never moves a note to another note type on import (anki-facts.md 4b): a
     learner would keep the old card, silently. Refuse it here, at the card."""
     problems = []
     for note in notes:
-        before = shipped_types.get(note_key(note))
+        shipped = shipped_kinds.get(note_key(note))
+        before = note_type_of(NoteKind(shipped)).key if shipped in KINDS else None
         now_type = note_type_of(note.kind).key
         if before is not None and before != now_type:
             problems.append(
@@ -170,6 +178,20 @@ def _check_kind_changes(notes: list[Note], shipped_types: dict[str, str]) -> Non
             )
     if problems:
         raise BuildError(problems)
+
+
+def _lost_reverse_sides(notes: list[Note], shipped_kinds: dict[str, str]) -> tuple[str, ...]:
+    """Cards that were shown both ways and no longer are: the note updates in place,
+    but Anki keeps the reverse card (blank now) until the learner deletes it."""
+    return tuple(
+        note_key(note).removeprefix(NOTE_PREFIX)
+        for note in notes
+        if note.kind is NoteKind.BASIC
+        and shipped_kinds.get(note_key(note)) == NoteKind.REVERSED.value
+    )
+
+
+KINDS = frozenset(kind.value for kind in NoteKind)
 
 
 def _lock_warning(

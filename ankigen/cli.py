@@ -57,10 +57,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             "collections (an .apkg cannot delete them); to find one in Anki's browser, search:",
             file=sys.stderr,
         )
-        for key in report.removed:
-            namespace, card_id = key.split("/", 1)
-            print(f"  ID:{card_id}   (deck {namespace})", file=sys.stderr)
+        _print_card_list(report.removed)
+    if report.lost_reverse:
+        print(
+            f"note: {len(report.lost_reverse)} card(s) are no longer shown both ways; learners "
+            "keep a blank reverse card until they run Tools > Empty Cards in Anki:",
+            file=sys.stderr,
+        )
+        _print_card_list(report.lost_reverse)
     return 0
+
+
+def _print_card_list(keys: tuple[str, ...]) -> None:
+    for key in keys:
+        namespace, card_id = key.split("/", 1)
+        print(f"  ID:{card_id}   (deck {namespace})", file=sys.stderr)
 
 
 def run() -> None:

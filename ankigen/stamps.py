@@ -18,8 +18,9 @@ learners may hold:
   the clock says, and no earlier than now, so a learner's own edit in Anki is
   kept until the author changes that note, and then replaced.
 Outside git only the working lock is known; the build says so when it is missing.
-The lock also records each note's note type, so a change Anki cannot import
-(basic to cloze) is refused at the card, never found as `conflicting` later.
+The lock also records each note's kind, so a change Anki cannot import (basic to
+cloze) is refused at the card, never found as `conflicting` later, and a reverse
+side that learners must delete by hand is named.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 class Stamp:
     digest: str
     mod: int
-    note_type: str = ""  # the note type key of a note; "" for a note type itself
+    kind: str = ""  # a note's NoteKind value; "" for a note type
 
 
 def content_digest(*parts: object) -> str:
@@ -75,22 +76,22 @@ def restamp(
     for key, stamp in current.items():
         shipped = latest.get(key)
         if shipped is not None and shipped.digest == stamp.digest:
-            stamps[key] = Stamp(stamp.digest, shipped.mod, stamp.note_type)
+            stamps[key] = Stamp(stamp.digest, shipped.mod, stamp.kind)
         else:
             mod = max(at, shipped.mod + 1) if shipped is not None else at
-            stamps[key] = Stamp(stamp.digest, mod, stamp.note_type)
+            stamps[key] = Stamp(stamp.digest, mod, stamp.kind)
     return stamps
 
 
-def latest_note_types(history: Iterable[Mapping[str, Stamp]]) -> dict[str, str]:
-    """Key -> the note type of its most recently shipped version (when recorded)."""
+def latest_kinds(history: Iterable[Mapping[str, Stamp]]) -> dict[str, str]:
+    """Key -> the kind of its most recently shipped version (where the lock recorded it)."""
     latest: dict[str, Stamp] = {}
     for version in history:
         for key, stamp in version.items():
             known = latest.get(key)
-            if stamp.note_type and (known is None or stamp.mod > known.mod):
+            if stamp.kind and (known is None or stamp.mod > known.mod):
                 latest[key] = stamp
-    return {key: stamp.note_type for key, stamp in latest.items()}
+    return {key: stamp.kind for key, stamp in latest.items()}
 
 
 def read_lock(path: Path) -> dict[str, Stamp] | None:
@@ -149,10 +150,10 @@ def parse_lock(text: str) -> dict[str, Stamp]:
             and HEX_DIGEST.fullmatch(value["hash"])
             and type(value.get("mod")) is int
             and value["mod"] > 0
-            and isinstance(value.get("type", ""), str)
+            and isinstance(value.get("kind", ""), str)
         ):
             raise LockError(_line_of_key(text, key), f"bad entry '{key}'; {restore}")
-        stamps[key] = Stamp(value["hash"], value["mod"], value.get("type", ""))
+        stamps[key] = Stamp(value["hash"], value["mod"], value.get("kind", ""))
     return stamps
 
 
@@ -165,8 +166,8 @@ def lock_text(stamps: Mapping[str, Stamp]) -> str:
     entries = {}
     for key, stamp in sorted(stamps.items()):
         entry: dict[str, object] = {"hash": stamp.digest, "mod": stamp.mod}
-        if stamp.note_type:
-            entry["type"] = stamp.note_type
+        if stamp.kind:
+            entry["kind"] = stamp.kind
         entries[key] = entry
     data = {"version": LOCK_VERSION, "stamps": entries}
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -38,7 +38,7 @@ def test_two_changes_in_one_second_get_two_times() -> None:
 
 
 def test_lock_round_trips_with_note_types() -> None:
-    stamps = {"note:D/x": Stamp(A, 7, "basic"), "notetype:D/basic": Stamp(B, 9)}
+    stamps = {"note:D/x": Stamp(A, 7, "reversed"), "notetype:D/basic": Stamp(B, 9)}
     assert parse_lock(lock_text(stamps)) == stamps
 
 
