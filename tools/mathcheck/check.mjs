@@ -2,8 +2,11 @@
 // Typesets formulas with MathJax's TeX input, as Anki's MathJax 3 would, and
 // reports every one that has a TeX error.
 //
-// stdin:  [{"id": "...", "tex": "...", "display": true|false}, ...]
+// stdin:  [{"id": "...", "tex": "...", "display": true|false, "mathml": true|false}, ...]
 // stdout: [{"id": "...", "tex": "...", "error": "..."}, ...]   (empty: all typeset)
+//         plus, for each item asking "mathml": {"id": "...", "tex": "...", "mathml": "..."}:
+//         the MathML MathJax built, to see which attributes (href, class, style...) a
+//         formula would put into the page.
 //
 // The packages are the ones Anki loads (ts/mathjax/index.ts in ankitects/anki:
 // base, action, ams, autoload, configmacros, mathtools, mhchem, newcommand,
@@ -23,6 +26,7 @@ import { TeX } from "mathjax-full/js/input/tex.js";
 import { liteAdaptor } from "mathjax-full/js/adaptors/liteAdaptor.js";
 import { RegisterHTMLHandler } from "mathjax-full/js/handlers/html.js";
 import { STATE } from "mathjax-full/js/core/MathItem.js";
+import { SerializedMmlVisitor } from "mathjax-full/js/core/MmlTree/SerializedMmlVisitor.js";
 
 import "mathjax-full/js/input/tex/base/BaseConfiguration.js";
 import "mathjax-full/js/input/tex/action/ActionConfiguration.js";
@@ -93,21 +97,25 @@ function makeChecker() {
     return null;
   }
 
+  const serializer = new SerializedMmlVisitor();
+
+  // [error or null, the MathML built (null when conversion threw)]
   return function check(texSource, display) {
     lastError = null;
     let root;
     try {
       root = doc.convert(texSource, { display: Boolean(display), end: STATE.CONVERT });
     } catch (error) {
-      return `MathJax failed: ${error && error.message ? error.message : String(error)}`;
+      return [`MathJax failed: ${error && error.message ? error.message : String(error)}`, null];
     }
-    if (lastError !== null) return lastError;
+    const mathml = serializer.visitTree(root);
+    if (lastError !== null) return [lastError, mathml];
     const merror = findMerror(root);
     if (merror) {
       const title = merror.attributes.get("data-mjx-error") || merror.attributes.get("title");
-      return title ? String(title) : "MathJax produced an <merror> node";
+      return [title ? String(title) : "MathJax produced an <merror> node", mathml];
     }
-    return null;
+    return [null, mathml];
   };
 }
 
@@ -131,8 +139,9 @@ async function main() {
     if (typeof item.id !== "string" || typeof item.tex !== "string") {
       throw new Error(`bad item ${JSON.stringify(item)}: id and tex must be strings`);
     }
-    const error = check(item.tex, item.display);
+    const [error, mathml] = check(item.tex, item.display);
     if (error !== null) failures.push({ id: item.id, tex: item.tex, error });
+    if (item.mathml) failures.push({ id: item.id, tex: item.tex, mathml });
   }
   process.stdout.write(JSON.stringify(failures, null, 1) + "\n");
 }
