@@ -6,6 +6,7 @@ so a bad card fails the build before a package or the lock file is touched.
 
 from __future__ import annotations
 
+import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,30 +50,48 @@ class BuildReport:
 def discover(config: Config) -> list[Path]:
     """Markdown files under `content/`, sorted; README files describe, they are not cards.
 
-    A symlink is followed only to a file inside the project: a stranger's pull
-    request must not make the build read the machine's files.
+    Symlinks (to files or folders) are followed only inside the project: a
+    stranger's pull request must not make the build read the machine's files,
+    and a folder it cannot enter is an error, never silently skipped.
     """
     content = config.content
     if not content.is_dir():
         raise BuildError(
             [Problem(content, 0, "content folder not found: create it or set 'content'")]
         )
-    paths, problems = [], []
-    for path in sorted(content.rglob("*.md")):
-        if path.name.lower() == "readme.md" or (path.is_dir() and not path.is_symlink()):
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    visited: set[Path] = set()
+    for folder, folders, names in os.walk(content, followlinks=True):
+        here = inside_project(config.root, Path(folder))
+        if here is None or here in visited:
+            why = "leads outside the project" if here is None else "is a symlink loop"
+            problems.append(Problem(Path(folder), 0, f"{why}: replace the symlink with the files"))
+            folders.clear()
             continue
-        target = inside_project(config.root, path)
-        if target is None:
-            problems.append(
-                Problem(path, 0, "links outside the project: replace the symlink with the file")
-            )
-        elif not target.exists():
-            problems.append(Problem(path, 0, "is a symlink to nothing: remove it or fix it"))
-        elif target.is_file():
-            paths.append(path)
+        visited.add(here)
+        folders.sort()
+        for name in names:
+            path = Path(folder) / name
+            if name.endswith(".md") and name.lower() != "readme.md":
+                _add_markdown(config.root, path, paths, problems)
     if problems:
         raise BuildError(problems)
-    return paths
+    return sorted(paths)
+
+
+def _add_markdown(root: Path, path: Path, paths: list[Path], problems: list[Problem]) -> None:
+    target = inside_project(root, path)
+    if target is None:
+        problems.append(
+            Problem(
+                path, 0, "leads outside the project (or loops): replace the symlink with the file"
+            )
+        )
+    elif not target.exists():
+        problems.append(Problem(path, 0, "is a symlink to nothing: remove it or fix it"))
+    elif target.is_file():
+        paths.append(path)
 
 
 def collect(config: Config) -> list[Note]:
@@ -234,7 +253,7 @@ def load_recipes(config: Config) -> None:
         load_recipe_folders(config.recipes)
     except RecipeLoadError as error:
         raise BuildError([Problem(error.path, error.line, error.message)]) from error
-    except Exception as error:  # a recipe module that cannot be imported
+    except (Exception, SystemExit) as error:  # a recipe module that cannot be imported
         if isinstance(error, SyntaxError) and error.filename:
             path, line = Path(error.filename), error.lineno or 1
         else:

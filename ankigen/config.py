@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +30,24 @@ def load_config(root: Path) -> Config:
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as error:
-            raise BuildError([Problem(pyproject, 1, f"cannot read the config: {error}")]) from error
-        table = data.get("tool", {}).get("ankigen", {})
+            where = re.search(r"\(at line (\d+)", str(error))
+            line = int(where[1]) if where else 1
+            raise BuildError(
+                [Problem(pyproject, line, f"cannot read the config: {error}")]
+            ) from error
+        tool = data.get("tool", {})
+        table = tool.get("ankigen", {}) if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            raise BuildError(
+                [
+                    Problem(
+                        pyproject,
+                        _line_of(pyproject, "ankigen") or _line_of(pyproject, "tool"),
+                        "[tool.ankigen] must be a table: write the keys under a "
+                        "'[tool.ankigen]' line",
+                    )
+                ]
+            )
         unknown = sorted(set(table) - set(DEFAULTS))
         if unknown:
             raise BuildError(
@@ -53,6 +72,18 @@ def load_config(root: Path) -> Config:
             ]
         )
     for folder in recipes:
+        shadowed = _shadowed_module(root, root / folder)
+        if shadowed:
+            raise BuildError(
+                [
+                    Problem(
+                        pyproject,
+                        _line_of(pyproject, "recipes"),
+                        f"recipe folder '{folder}' has the name of the Python module "
+                        f"{shadowed}: rename the folder",
+                    )
+                ]
+            )
         if not (root / folder / "__init__.py").is_file():
             raise BuildError(
                 [
@@ -71,6 +102,21 @@ def load_config(root: Path) -> Config:
         recipes=tuple(root / r for r in recipes),
         lock=root / str(settings["lock"]),
     )
+
+
+def _shadowed_module(root: Path, folder: Path) -> str:
+    """Where another module of the folder's name lives ("" if nowhere): a recipe
+    folder named `json` or `numpy` would replace it for everything."""
+    name = folder.name
+    if name in sys.stdlib_module_names:
+        return f"'{name}' of the standard library"
+    outside = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(root.resolve())]
+    spec = importlib.machinery.PathFinder.find_spec(name, outside)
+    if spec is None or spec.origin is None:
+        return ""
+    if Path(spec.origin).resolve().is_relative_to(folder.resolve()):
+        return ""  # the folder itself, on the path already
+    return f"'{name}' installed at {spec.origin}"
 
 
 def _line_of(path: Path, key: str) -> int:

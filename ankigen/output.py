@@ -1,13 +1,15 @@
 """Writing the build's files: all or nothing, never a half-written package.
 
-Every file is first written beside its target under a temporary name; only when
-all of them are written are they renamed into place, so a full disk, a
-read-only folder or an interrupted build leaves every previous file as it was.
-Temporary files an interrupted build left behind are removed by the next one.
+Every file is first written beside its target under a temporary name. Only when
+all are written are they renamed into place, each previous version kept under a
+hard link until the last rename succeeded: a full disk, a read-only folder, a
+folder where a package should be or an interrupted build leaves every previous
+file as it was. Temporary files an interrupted build left are removed by the next.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Mapping
@@ -19,27 +21,43 @@ TEMP_SUFFIX = ".ankigen-tmp"
 
 
 def write_all(files: Mapping[Path, bytes]) -> None:
-    """Writes `files` (path -> bytes) atomically as a set; an OS error becomes a BuildError."""
-    written: dict[Path, str] = {}
+    """Writes `files` (path -> bytes) as one set; an OS error becomes a BuildError."""
+    temporaries: dict[Path, str] = {}
+    backups: dict[Path, Path] = {}
+    replaced: list[Path] = []
     current = next(iter(files), Path("."))
     try:
-        for folder in sorted({path.parent for path in files}):
-            current = folder
-            folder.mkdir(parents=True, exist_ok=True)
-            remove_leftovers(folder)
+        for current in sorted({path.parent for path in files}):
+            current.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(current)
         for current, data in files.items():
-            written[current] = _write_temporary(current, data)
-        for current, temporary in written.items():
+            temporaries[current] = _write_temporary(current, data)
+        for current in files:
+            if current.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(current))
+        for current, temporary in temporaries.items():
+            if current.exists():
+                backups[current] = current.with_name(f".{current.name}.previous{TEMP_SUFFIX}")
+                os.link(current, backups[current])
             os.replace(temporary, current)
+            replaced.append(current)
     except OSError as error:
+        _roll_back(replaced, backups)
         reason = error.strerror or str(error)
         raise BuildError(
             [Problem(current, 0, f"cannot write: {reason}; the previous files are unchanged")]
         ) from error
     finally:
-        for temporary in written.values():
-            if os.path.lexists(temporary):
-                os.unlink(temporary)
+        for leftover in [*map(Path, temporaries.values()), *backups.values()]:
+            leftover.unlink(missing_ok=True)
+
+
+def _roll_back(replaced: list[Path], backups: dict[Path, Path]) -> None:
+    for path in reversed(replaced):
+        if path in backups:
+            os.replace(backups[path], path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _write_temporary(path: Path, data: bytes) -> str:

@@ -72,7 +72,7 @@ class Recipe:
             ) from error
         except RecipeError:
             raise
-        except Exception as error:  # the recipe's own bug
+        except (Exception, SystemExit) as error:  # the recipe's own bug, even sys.exit()
             raise RecipeError(
                 f"{self.kind} '{self.name}' failed: {type(error).__name__}: {error}"
             ) from error

@@ -141,7 +141,9 @@ def _load_image(
     try:
         data = inside.read_bytes()
     except OSError as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else error.strerror
+        reason = {FileNotFoundError: "not found", IsADirectoryError: "is a folder"}.get(
+            type(error), error.strerror
+        )
         problems.append(Problem(card_path, line, f"image '{src}' {reason}: no file at {inside}"))
         return None
     try:

@@ -40,6 +40,7 @@ from ankigen.errors import BuildError, Problem
 LOCK_VERSION = 2
 CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+MAX_MOD = 10**11  # seconds: year 5138; anything beyond is damage, not a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,8 @@ def parse_lock(text: str) -> dict[str, Stamp]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise LockError(error.lineno, f"{error.msg}; {restore}") from error
+    except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
+        raise LockError(1, f"not a lock ankigen wrote ({error}); {restore}") from error
     if not isinstance(data, dict) or data.get("version") not in (1, LOCK_VERSION):
         raise LockError(1, f"not an ankigen lock of version 1 or {LOCK_VERSION}; {restore}")
     entries = data.get("stamps")
@@ -149,7 +152,7 @@ def parse_lock(text: str) -> dict[str, Stamp]:
             and isinstance(value.get("hash"), str)
             and HEX_DIGEST.fullmatch(value["hash"])
             and type(value.get("mod")) is int
-            and value["mod"] > 0
+            and 0 < value["mod"] < MAX_MOD
             and isinstance(value.get("kind", ""), str)
         ):
             raise LockError(_line_of_key(text, key), f"bad entry '{key}'; {restore}")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from markdown_it.common.utils import escapeHtml
 
+from ankigen.texsafety import forbidden_command, forbidden_message
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -80,6 +82,10 @@ def render_worked_example(name: str, example: WorkedExample) -> str:
 
 
 def _math(latex: str) -> str:
+    """A recipe's LaTeX obeys the same rule as a card's (texsafety.py)."""
+    command = forbidden_command(latex)
+    if command is not None:
+        raise ValueError(forbidden_message(command))
     return "\\(" + escapeHtml(latex) + "\\)"
 
 
