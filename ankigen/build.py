@@ -15,20 +15,24 @@ from ankigen.compile import compile_files
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
-from ankigen.model import Note, NoteKind
-from ankigen.notetypes import NOTE_TYPES, NoteType, card_css, note_type_of
+from ankigen.kinds import check_kind_changes, lost_reverse_sides
+from ankigen.model import Note
+from ankigen.notetypes import NoteType, card_css, note_type_of
 from ankigen.output import write_all
 from ankigen.package import package_bytes
 from ankigen.recipes import RecipeLoadError, load_recipe_folders
+from ankigen.records import shipped_records
 from ankigen.stamps import (
+    NOTE_PREFIX,
     Stamp,
-    content_digest,
-    git_history,
     latest_kinds,
     lock_text,
+    note_digest,
+    note_key,
+    note_type_digest,
     now,
-    read_lock,
     restamp,
+    type_key,
 )
 
 
@@ -110,124 +114,65 @@ def build(config: Config) -> BuildReport:
     """Collects and checks everything, stamps it, then writes every package and the lock
     as one set: a problem anywhere leaves every previous file byte-identical."""
     notes = collect(config)
-    working = read_lock(config.lock)
-    history = git_history(config.lock)
-    shipped = [*(history or []), *([working] if working is not None else [])]
-    current = {note_key(n): _note_stamp(n) for n in notes}
+    records = shipped_records(config)
+    shipped_kinds = latest_kinds(records.versions)
+    check_kind_changes(notes, shipped_kinds)
     namespaces = sorted({n.namespace for n in notes})
     css = card_css()
-    current.update(_note_type_stamps(namespaces, css))
-    shipped_kinds = latest_kinds(shipped)
-    _check_kind_changes(notes, shipped_kinds)
-    stamps = restamp(shipped, current, now())
+    current = {
+        note_key(n.namespace, n.card_id): Stamp(
+            note_digest(n.kind.value, n.fields, n.tags), 0, n.kind.value
+        )
+        for n in notes
+    }
+    used_types = sorted({(n.namespace, note_type_of(n.kind)) for n in notes}, key=_type_order)
+    current.update(_note_type_stamps(used_types, css))
+    stamps = restamp(records.versions, current, now())
 
     files: dict[Path, bytes] = {}
     reports = []
     for namespace in namespaces:
         group = [n for n in notes if n.namespace == namespace]
-        mods = [stamps[note_key(n)].mod for n in group]
-        type_mods = {t.key: stamps[type_key(namespace, t)].mod for t in NOTE_TYPES}
+        mods = [stamps[note_key(namespace, n.card_id)].mod for n in group]
+        type_mods = {
+            t.key: stamps[type_key(namespace, t.key)].mod for ns, t in used_types if ns == namespace
+        }
         path = config.output / f"{namespace}.apkg"
         files[path] = package_bytes(namespace, group, mods, type_mods, css)
         media = {item.name for n in group for item in n.media}
         reports.append(DeckReport(path, len(group), len(media)))
     lock = lock_text(stamps).encode("utf-8")
-    if working is None or lock_text(working).encode("utf-8") != lock:
+    if records.working is None or lock_text(records.working).encode("utf-8") != lock:
         files[config.lock] = lock
     write_all(files)
 
-    previous = working or {}
+    previous = records.working or {}
     gone = (key for key in previous if key.startswith(NOTE_PREFIX) and key not in stamps)
     removed = tuple(sorted(key.removeprefix(NOTE_PREFIX) for key in gone))
     return BuildReport(
-        tuple(reports),
-        removed,
-        _lost_reverse_sides(notes, shipped_kinds),
-        _lock_warning(config, working, history),
+        tuple(reports), removed, lost_reverse_sides(notes, shipped_kinds), records.warning
     )
 
 
-NOTE_PREFIX = "note:"
+def _type_order(pair: tuple[str, NoteType]) -> tuple[str, str]:
+    return pair[0], pair[1].key
 
 
-def note_key(note: Note) -> str:
-    return f"{NOTE_PREFIX}{note.namespace}/{note.card_id}"
-
-
-def type_key(namespace: str, note_type: NoteType) -> str:
-    return f"notetype:{namespace}/{note_type.key}"
-
-
-def _note_stamp(note: Note) -> Stamp:
-    digest = content_digest(note.kind.value, note.fields, note.tags)
-    return Stamp(digest, 0, note.kind.value)
-
-
-def _note_type_stamps(namespaces: list[str], css: str) -> dict[str, Stamp]:
+def _note_type_stamps(used_types: list[tuple[str, NoteType]], css: str) -> dict[str, Stamp]:
+    """Only note types a package carries: a stamp is a record of what was shipped."""
     return {
-        type_key(namespace, t): Stamp(
-            content_digest(
-                t.model_id(namespace), t.model_name(namespace), t.fields, repr(t.templates), css
+        type_key(namespace, t.key): Stamp(
+            note_type_digest(
+                t.model_id(namespace),
+                t.model_name(namespace),
+                t.fields,
+                [(template.name, template.question, template.answer) for template in t.templates],
+                css,
             ),
             0,
         )
-        for namespace in namespaces
-        for t in NOTE_TYPES
+        for namespace, t in used_types
     }
-
-
-def _check_kind_changes(notes: list[Note], shipped_kinds: dict[str, str]) -> None:
-    """Anki never moves a note to another note type on import (anki-facts.md 4b): a
-    learner would keep the old card, silently. Refuse it here, at the card."""
-    problems = []
-    for note in notes:
-        shipped = shipped_kinds.get(note_key(note))
-        before = note_type_of(NoteKind(shipped)).key if shipped in KINDS else None
-        now_type = note_type_of(note.kind).key
-        if before is not None and before != now_type:
-            problems.append(
-                Problem(
-                    note.path,
-                    note.line,
-                    f"card '{note.card_id}' was shipped as a {before} card and is now a "
-                    f"{now_type} card, which Anki cannot update: keep it a {before} card, or "
-                    f"give it a new id (e.g. {{#{note.card_id}-{now_type}}}) to make a new card "
-                    "(its review history starts over; the old one is reported as removed)",
-                )
-            )
-    if problems:
-        raise BuildError(problems)
-
-
-def _lost_reverse_sides(notes: list[Note], shipped_kinds: dict[str, str]) -> tuple[str, ...]:
-    """Cards that were shown both ways and no longer are: the note updates in place,
-    but Anki keeps the reverse card (blank now) until the learner deletes it."""
-    return tuple(
-        note_key(note).removeprefix(NOTE_PREFIX)
-        for note in notes
-        if note.kind is NoteKind.BASIC
-        and shipped_kinds.get(note_key(note)) == NoteKind.REVERSED.value
-    )
-
-
-KINDS = frozenset(kind.value for kind in NoteKind)
-
-
-def _lock_warning(
-    config: Config, working: dict[str, Stamp] | None, history: list[dict[str, Stamp]] | None
-) -> str:
-    if working is not None:
-        return ""
-    if history:
-        return (
-            f"{display_path(config.lock)} was missing: stamps were taken from its git "
-            "history and a new lock was written; commit it with your sources"
-        )
-    return (
-        f"{display_path(config.lock)} not found (and no earlier version in git): every note "
-        "was stamped as changed, so importing replaces learners' own edits of them; "
-        "commit the lock with your sources from now on"
-    )
 
 
 def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:

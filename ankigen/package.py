@@ -82,8 +82,12 @@ def package_bytes(
     type_mods: Mapping[str, int],
     css: str,
 ) -> bytes:
-    """The .apkg of one root deck; `type_mods` dates each note type by its key."""
-    models = {t.key: _genanki_model(namespace, t, css, type_mods[t.key]) for t in NOTE_TYPES}
+    """The .apkg of one root deck; `type_mods` dates each note type it uses, by key."""
+    models = {
+        t.key: _genanki_model(namespace, t, css, type_mods[t.key])
+        for t in NOTE_TYPES
+        if t.key in type_mods
+    }
     decks: dict[str, genanki.Deck] = {}
     media: dict[str, Media] = {}
     for note, mod in zip(notes, note_mods, strict=True):

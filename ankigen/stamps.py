@@ -9,15 +9,17 @@ slow clock can lie in the past, two builds can share a second.
 
 The design: what was shipped is *every version the lock has ever had*: the
 working lock, plus each version in its git history (all refs, so a branch being
-merged counts too). For each key the record with the highest time is what
-learners may hold:
+merged counts too), plus the packages last built into the output folder
+(records.py gathers them). For each key the record with the highest time is
+what learners may hold:
 - its content hash equals the current one: nothing to ship, keep its time, so
   an unchanged rebuild is byte-identical and reports no update;
 - otherwise (an edit, a revert to older content, a record lost with the lock):
   stamp it `max(now, highest + 1)`. Newer than every earlier version whatever
   the clock says, and no earlier than now, so a learner's own edit in Anki is
   kept until the author changes that note, and then replaced.
-Outside git only the working lock is known; the build says so when it is missing.
+Outside git, with no lock and no earlier package, nothing is known; the build
+says so.
 The lock also records each note's kind, so a change Anki cannot import (basic to
 cloze) is refused at the card, never found as `conflicting` later, and a reverse
 side that learners must delete by hand is named.
@@ -31,7 +33,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,33 @@ class Stamp:
     digest: str
     mod: int
     kind: str = ""  # a note's NoteKind value; "" for a note type
+
+
+NOTE_PREFIX = "note:"
+
+
+def note_key(namespace: str, card_id: str) -> str:
+    return f"{NOTE_PREFIX}{namespace}/{card_id}"
+
+
+def type_key(namespace: str, note_type_key: str) -> str:
+    return f"notetype:{namespace}/{note_type_key}"
+
+
+def note_digest(kind: str, fields: Sequence[str], tags: Sequence[str]) -> str:
+    """What a note's stamp follows: everything Anki stores of it."""
+    return content_digest(kind, tuple(fields), tuple(tags))
+
+
+def note_type_digest(
+    model_id: int,
+    name: str,
+    fields: Sequence[str],
+    templates: Sequence[tuple[str, str, str]],
+    css: str,
+) -> str:
+    """What a note type's stamp follows; templates as (name, question, answer)."""
+    return content_digest(model_id, name, tuple(fields), tuple(map(tuple, templates)), css)
 
 
 def content_digest(*parts: object) -> str:
@@ -71,7 +100,8 @@ def restamp(
     for version in history:
         for key, stamp in version.items():
             known = latest.get(key)
-            if known is None or stamp.mod > known.mod:
+            # On a tie a record with a hash wins: a package's note type has none.
+            if known is None or (stamp.mod, bool(stamp.digest)) > (known.mod, bool(known.digest)):
                 latest[key] = stamp
     stamps = {}
     for key, stamp in current.items():
