@@ -40,8 +40,9 @@ class FigureCall:
 def figure_calls(config: Config) -> list[FigureCall]:
     """Defaults of every registered figure, then each distinct call in the content."""
     calls: dict[str, FigureCall] = {}
-    for name in REGISTRY.names("figure"):
-        calls[json.dumps([name, {}])] = FigureCall(name, {}, Problem(config.content, 1, ""))
+    for recipe in REGISTRY.recipes("figure"):
+        path, line = recipe.source
+        calls[json.dumps([recipe.name, {}])] = FigureCall(recipe.name, {}, Problem(path, line, ""))
     md = make_parser()
     problems: list[Problem] = []
     for path in discover(config):

@@ -49,6 +49,12 @@ class Recipe:
     name: str
     function: Callable[..., Any]
 
+    @property
+    def source(self) -> tuple[Path, int]:
+        """Where the recipe is defined: where a failure of its defaults is reported."""
+        path, line = _origin(self.function)
+        return Path(path), line
+
     @overload
     def call(self, params: dict[str, Any]) -> Any: ...
 
@@ -104,6 +110,9 @@ class Registry:
 
     def names(self, kind: str) -> list[str]:
         return sorted(name for k, name in self._recipes if k == kind)
+
+    def recipes(self, kind: str) -> list[Recipe]:
+        return [self._recipes[(kind, name)] for name in self.names(kind)]
 
 
 REGISTRY = Registry()

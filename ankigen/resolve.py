@@ -15,7 +15,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ankigen.confine import inside_project
-from ankigen.errors import Problem
+from ankigen.errors import Problem, display_path
 from ankigen.images import UnsafeImage, image_suffix
 from ankigen.model import Directive, Media, Resolved, SourceCard
 from ankigen.recipes import RecipeError, Registry
@@ -144,7 +144,9 @@ def _load_image(
         reason = {FileNotFoundError: "not found", IsADirectoryError: "is a folder"}.get(
             type(error), error.strerror
         )
-        problems.append(Problem(card_path, line, f"image '{src}' {reason}: no file at {inside}"))
+        problems.append(
+            Problem(card_path, line, f"image '{src}' {reason}: no file at {display_path(inside)}")
+        )
         return None
     try:
         suffix = image_suffix(data)
