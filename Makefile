@@ -48,6 +48,10 @@ check: $(BASE_STAMP) ## Validate content/ without writing anything
 figures: $(BASE_STAMP) ## Render every figure to build/figures/ (PNG and SVG) to look at
 	$(BIN)/ankigen figures --out build/figures
 
+.PHONY: preview
+preview: $(BASE_STAMP) ## Write build/preview/index.html: every card as Anki shows it (offline)
+	$(BIN)/ankigen preview
+
 .PHONY: test
 test: $(TEST_STAMP) ## Run the test suite (imports decks with the official anki package)
 	$(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""`ankigen build | check | figures`: the only place that prints or exits."""
+"""`ankigen build | check | figures | preview`: the only place that prints or exits."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ankigen.build import build, collect
-from ankigen.config import load_config
+from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
 from ankigen.gallery import render_gallery
+from ankigen.preview import watch, write_preview
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,6 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("build", "write one .apkg per root deck"),
         ("check", "parse and validate everything, write nothing"),
         ("figures", "render every figure to PNG and SVG in a folder, to look at"),
+        ("preview", "write a static site showing every card as Anki will (opens from disk)"),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument(
@@ -29,6 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if name == "figures":
             command.add_argument("--out", type=Path, default=Path("build/figures"))
+        if name == "preview":
+            command.add_argument("--out", type=Path, default=Path("build/preview"))
+            command.add_argument(
+                "--watch", action="store_true", help="rewrite the site whenever content changes"
+            )
     args = parser.parse_args(argv)
     try:
         config = load_config(args.root)
@@ -40,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for item in render_gallery(config, args.out):
                 print(f"{display_path(item.png)}  (SVG {item.svg_bytes / 1024:.1f} KB)")
             return 0
+        if args.command == "preview":
+            return _preview(config, args.out, args.watch)
         report = build(config)
     except BuildError as error:
         for problem in error.problems:
@@ -65,6 +74,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         _print_card_list(report.lost_reverse)
+    return 0
+
+
+def _preview(config: Config, out: Path, keep_watching: bool) -> int:
+    result = write_preview(config, out)
+    print(
+        f"wrote {display_path(result.index)}: {result.notes} notes, {result.sides} card sides; "
+        f"open {result.index.resolve().as_uri()}"
+    )
+    if keep_watching:
+        print("watching content/ for changes (Ctrl-C stops)")
+        try:
+            watch(config, out, report=lambda line: print(line, flush=True))
+        except KeyboardInterrupt:
+            return 0
     return 0
 
 
