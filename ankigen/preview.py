@@ -2,10 +2,9 @@
 static site that opens from disk with the network off.
 
 Each side is rendered by cardview.py from the note types' own templates and
-CSS, math is typeset by MathJax 3.2.2 (Anki's version) shipped with the site,
-and media sit beside the page under the names the cards use. MathJax's SVG
-output is used because it needs no web fonts: a page opened from `file://`
-may not load font files.
+CSS, math is typeset by MathJax 3.2.2 with its HTML output and fonts, as Anki
+does, shipped with the site (vendor/mathjax, Apache-2.0: a PyPI install alone
+brings it), and media sit beside the page under the names the cards use.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from ankigen.model import Note
 from ankigen.notetypes import card_css
 from ankigen.output import write_all
 
-MATHJAX = "tex-svg-full.js"
+MATHJAX = "tex-chtml-full.js"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +37,10 @@ class PreviewReport:
 
 def write_preview(config: Config, out: Path) -> PreviewReport:
     notes = collect(config)
-    return _write_site(notes, out)
+    return write_site(notes, out)
 
 
-def _write_site(notes: Sequence[Note], out: Path) -> PreviewReport:
+def write_site(notes: Sequence[Note], out: Path) -> PreviewReport:
     entries = []
     sides = 0
     for note in notes:
@@ -63,6 +62,8 @@ def _write_site(notes: Sequence[Note], out: Path) -> PreviewReport:
     vendor = files("ankigen").joinpath("vendor", "mathjax")
     site[out / MATHJAX] = vendor.joinpath(MATHJAX).read_bytes()
     site[out / "MATHJAX-LICENSE"] = vendor.joinpath("LICENSE").read_bytes()
+    for font in vendor.joinpath("fonts").iterdir():
+        site[out / "mathjax-fonts" / font.name] = font.read_bytes()
     for note in notes:
         for item in note.media:
             site[out / item.name] = item.data

@@ -19,7 +19,7 @@ from ankigen.errors import Problem, display_path
 from ankigen.images import UnsafeImage, image_suffix
 from ankigen.model import Directive, Media, Resolved, SourceCard
 from ankigen.recipes import RecipeError, Registry
-from ankigen.svg import figure_to_svg, is_figure
+from ankigen.svg import figure_to_svg, is_figure, smallest_text_pt
 from ankigen.worked import WorkedExample, render_worked_example
 
 
@@ -82,7 +82,11 @@ def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None]:
         data = figure_to_svg(value, salt=directive.name)
         media = Media(_hashed_name(directive.name, data, ".svg"), data)
         alt = escapeHtml(directive.name)
-        return f'<div class="figure"><img src="{media.name}" alt="{alt}"></div>\n', media
+        text = f"{smallest_text_pt(value):g}"
+        return (
+            f'<div class="figure"><img src="{media.name}" alt="{alt}" '
+            f'data-min-text-pt="{text}"></div>\n'
+        ), media
     if directive.kind == "example" and isinstance(value, WorkedExample):
         return render_worked_example(directive.name, value), None
     raise RecipeError(
