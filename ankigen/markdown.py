@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -35,8 +38,28 @@ def make_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.disable("text_join")
     _report_nesting_overflow(md)
+    md.core.ruler.push("glue_punctuation", _glue_punctuation)
     _add_render_rules(md)
     return md
+
+
+# Punctuation that must not start a line (kinsoku): CSS alone cannot keep it
+# beside a formula, which the browser sees as a separate box.
+CLOSING_PUNCTUATION = re.compile(r"^[，。；、：）！？」』】〉》,.;:)!?]+")
+
+
+def _glue_punctuation(state: StateCore) -> None:
+    """Moves closing punctuation right after an inline formula into the formula's
+    token (`meta["glue"]`), so the renderer keeps both on one line."""
+    for block in state.tokens:
+        children = block.children or []
+        for formula, following in pairwise(children):
+            if formula.type != "math_inline" or following.type != "text":
+                continue
+            glue = CLOSING_PUNCTUATION.match(following.content)
+            if glue is not None:
+                formula.meta["glue"] = glue[0]
+                following.content = following.content[glue.end() :]
 
 
 def _report_nesting_overflow(md: MarkdownIt) -> None:
@@ -72,14 +95,17 @@ def _math_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     # Anki's MathJax reads \( \); escaping keeps `<` from opening a tag.
-    return "\\(" + escapeHtml(tokens[idx].content) + "\\)"
+    formula = "\\(" + escapeHtml(tokens[idx].content) + "\\)"
+    glue = tokens[idx].meta.get("glue")
+    return f'<span class="nobreak">{formula}{escapeHtml(glue)}</span>' if glue else formula
 
 
 def _math_inline_double(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    # `$$...$$` inside a paragraph: displayed by MathJax, but no <div> inside a <p>.
-    return "\\[" + escapeHtml(tokens[idx].content) + "\\]"
+    # `$$...$$` inside a paragraph: no <div> may stand inside a <p>, so a span
+    # that card.css displays as a block gives it the same box as a `$$` block.
+    return '<span class="math">\\[' + escapeHtml(tokens[idx].content) + "\\]</span>"
 
 
 def _math_block(

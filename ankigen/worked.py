@@ -12,7 +12,8 @@ from ankigen.texsafety import forbidden_command, forbidden_message
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One line of a calculation. `formula`, `substituted` and `result` are LaTeX."""
+    """One line of a calculation. `formula`, `substituted` and `result` are LaTeX;
+    `label` is text with `$...$` spans as math, like a table cell."""
 
     label: str
     formula: str = ""
@@ -31,7 +32,8 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class WorkedExample:
-    """What a worked-example recipe returns: a title and its steps in order."""
+    """What a worked-example recipe returns: a title (text with `$...$` spans as math)
+    and its steps in order."""
 
     title: str
     steps: tuple[Step | Table, ...]
@@ -72,7 +74,7 @@ def render_worked_example(name: str, example: WorkedExample) -> str:
     """HTML inside `div.worked-example[data-example=NAME]`, so CSS and tests can find it."""
     parts = [
         f'<div class="worked-example" data-example="{escapeHtml(name)}">',
-        f'<div class="we-title">{escapeHtml(example.title)}</div>',
+        f'<div class="we-title">{_cell(example.title)}</div>',
     ]
     parts.append('<ol class="we-steps">')
     for block in example.steps:
@@ -91,7 +93,7 @@ def _math(latex: str) -> str:
 
 def _render_step(step: Step) -> str:
     """Formula, substitution and result on lines of their own: a phone is narrow."""
-    pieces = [f'<span class="we-label">{escapeHtml(step.label)}</span>']
+    pieces = [f'<span class="we-label">{_cell(step.label)}</span>']
     chain = [piece for piece in (step.formula, step.substituted, step.result) if piece]
     for index, piece in enumerate(chain):
         latex = piece if index == 0 else "= " + piece

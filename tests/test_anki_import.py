@@ -80,7 +80,7 @@ def test_math_arrives_as_mathjax_delimiters_untouched(
     assert r"\[\sum_{i=1}^{n} w_i x_i &lt; \frac{a}{b}\]" in answer
     assert "<em>" not in answer and "<strong>" not in answer
     assert "price of $5 is not math" in answer
-    assert r"is not math; \[E = mc^2\] inside a line" in answer
+    assert r'is not math; <span class="math">\[E = mc^2\]</span> inside a line' in answer
 
 
 def test_cloze_and_reversed_cards(cli: Any, project: Path, collection: Any) -> None:
