@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from markdown_it.common.utils import escapeHtml
 
+from ankigen.markdown import CLOSING_PUNCTUATION
 from ankigen.texsafety import forbidden_command, forbidden_message
 
 
@@ -121,6 +122,16 @@ def _cell(text: str) -> str:
     parts = text.split("$")
     if len(parts) % 2 == 0:
         raise ValueError(f"unbalanced '$' in table text {text!r}")
-    return "".join(
-        _math(part) if index % 2 else escapeHtml(part) for index, part in enumerate(parts)
-    )
+    html = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            html.append(escapeHtml(part))
+            continue
+        glue = CLOSING_PUNCTUATION.match(parts[index + 1])
+        if glue is None:
+            html.append(_math(part))
+            continue
+        # A formula keeps the punctuation after it on its line, as in a card.
+        parts[index + 1] = parts[index + 1][glue.end() :]
+        html.append(f'<span class="nobreak">{_math(part)}{escapeHtml(glue[0])}</span>')
+    return "".join(html)

@@ -11,7 +11,13 @@ COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#00
 FONT_SIZE = 12
 
 
-def new_figure(width: float = 4.8, height: float = 3.2) -> Figure:
+# A phone shows a card about 335 CSS px wide: a figure of this width (in inches at
+# 72 per inch, 1.33 CSS px per point) is shown close to its natural size, so its
+# text stays as large as it was drawn.
+PHONE_WIDTH = 3.6
+
+
+def new_figure(width: float = PHONE_WIDTH, height: float = 2.6) -> Figure:
     """A figure with an opaque white background; sizes in inches at 72 px per inch."""
     figure = Figure(figsize=(width, height), facecolor="white", layout="constrained")
     return figure

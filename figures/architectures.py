@@ -22,7 +22,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from ankigen import figure
 
-from ._style import COLORS, FONT_SIZE, new_figure
+from ._style import COLORS, FONT_SIZE, PHONE_WIDTH, new_figure
 
 Kind = Literal["residual", "bottleneck", "inception", "dense"]
 Point = tuple[float, float]
@@ -237,8 +237,10 @@ def _dense(fig: Figure, layers: int = 4) -> None:
 @figure("architecture-block")
 def architecture_block(kind: Kind = "residual") -> Figure:
     """One building block as a clean schematic (module docstring names the paper figure)."""
+    # Inception's four branches and the dense block's skip arcs need a wider canvas.
+    width = {"inception": 4.8, "dense": 4.8}.get(kind, PHONE_WIDTH)
     fig = new_figure(
-        4.8, {"residual": 4.0, "bottleneck": 4.6, "inception": 3.4, "dense": 3.0}[kind]
+        width, {"residual": 4.0, "bottleneck": 4.6, "inception": 3.4, "dense": 3.0}[kind]
     )
     {"residual": _residual, "bottleneck": _bottleneck, "inception": _inception, "dense": _dense}[
         kind

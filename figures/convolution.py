@@ -69,7 +69,7 @@ def dilated_kernel(rates: list[int] | None = None) -> Figure:
         raise BadParameter("rates", "give 1 to 4 rates, each between 1 and 5")
     fields = [dilated_field(rate) for rate in chosen]
     size = max(fields) + 2  # one free cell around the largest field
-    fig = new_figure(4.8, min(4.4 / len(chosen) + 0.9, 4.8))
+    fig = new_figure(height=min(3.6 / len(chosen) + 0.8, 4.0))
     fig.suptitle("3×3 kernel: field $= r(k-1)+1$", fontsize=FONT_SIZE)
     for index, (rate, field) in enumerate(zip(chosen, fields, strict=True)):
         axes = fig.add_subplot(1, len(chosen), index + 1)
@@ -132,7 +132,7 @@ def conv_output_grid(size: int = 5, kernel: int = 3, stride: int = 2, padding: i
     if kernel > padded:
         raise BadParameter("kernel", f"must fit the padded input ({padded}), got {kernel}")
     out = conv_output_size(size, kernel, stride, padding)
-    fig = new_figure(4.8, 3.4)
+    fig = new_figure(height=2.72)
     axes = fig.add_subplot()
     _grid.canvas(axes)
     source = Grid(padded, padded)
@@ -210,7 +210,7 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
     separable = depthwise + pointwise
     tints = (LIGHT_BLUE, LIGHT_ORANGE, "#c8eadf", "#f2d9e8")
     channel_colors = [tints[c % len(tints)] for c in range(min(channels_in, 4))]
-    fig = new_figure(4.8, 3.8)
+    fig = new_figure(height=3.04)
     axes = fig.add_subplot()
     _grid.canvas(axes)
     rows = (
@@ -264,7 +264,7 @@ def two_3x3_vs_5x5() -> Figure:
     """One output unit sees 3x3 of layer 1, which together see 5x5 of the input (VGG)."""
     first, second = receptive_fields([3, 3], [1, 1])
     stacked, single = 2 * 3**2, second**2  # weights per (input, output) channel pair
-    fig = new_figure(4.8, 2.9)
+    fig = new_figure(height=2.32)
     axes = fig.add_subplot()
     _grid.canvas(axes)
     grids = (Grid(second + 2, second + 2), Grid(first + 2, first + 2, left=second + 4.5, top=1))
@@ -287,8 +287,8 @@ def two_3x3_vs_5x5() -> Figure:
     for grid, name in zip((*grids, output), names, strict=True):
         _grid.label(axes, grid, name, fontsize=FONT_SIZE - 1)
     axes.set_title(
-        f"two 3×3 see ${second}\\times{second}$: $2\\cdot3^2={stacked}$ vs ${second}^2={single}$ "
-        "weights",
+        f"two 3×3 see ${second}\\times{second}$\n"
+        f"weights: $2\\cdot3^2={stacked}$ vs ${second}^2={single}$",
         fontsize=FONT_SIZE - 1,
     )
     _grid.fit(axes, -0.2, -1.4, output.right + 0.2, grids[0].bottom + 0.2)

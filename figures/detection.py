@@ -105,7 +105,7 @@ def nms(iou_threshold: float = 0.5) -> Figure:
     if not 0 < iou_threshold <= 1:
         raise BadParameter("iou_threshold", "must be in (0, 1]")
     keep, suppressed_by = greedy_nms(BOXES, SCORES, iou_threshold)
-    fig = new_figure(4.8, 4.9)
+    fig = new_figure(height=3.92)
     before, after = fig.subplots(2, 1)
     _image_axes(before, f"{len(BOXES)} detections with scores")
     _image_axes(after, f"after NMS (IoU > {iou_threshold:g} removed): {len(keep)} kept")

@@ -59,7 +59,7 @@ def regression_losses(delta: float = 1.0) -> Figure:
         ("MSE", x**2, 2.0 * x, "--", 2.0),
         (f"smooth L1 (β={delta:g})", smooth_l1(x, delta), smooth_l1_gradient(x, delta), "-", 1.6),
     )
-    fig = new_figure(4.8, 3.4)
+    fig = new_figure(height=2.72)
     loss_axes, gradient_axes = fig.subplots(1, 2)
     style_axes(loss_axes, xlabel="error x", title="loss")
     style_axes(gradient_axes, xlabel="error x", title="gradient")
@@ -88,7 +88,7 @@ def focal_loss_figure(gammas: list[float] | None = None) -> Figure:
     if any(not 0 <= gamma <= 10 for gamma in chosen):
         raise BadParameter("gammas", "every gamma must be between 0 and 10")
     p_t = np.linspace(0.005, 1.0, 200)
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(height=2.56)
     axes = fig.add_subplot()
     style_axes(axes, xlabel="$p_t$ (probability of true class)", ylabel="loss")
     axes.axvspan(0.5, 1.0, color="#eeeeee", zorder=0)
@@ -109,11 +109,11 @@ def ce_vs_mse_gradient() -> Figure:
     error's gradient carries the factor σ'(z) ≈ 0 and learning stalls."""
     z = np.linspace(-8.0, 8.0, 241)
     cross_entropy, squared = logit_gradients(z)
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(height=2.56)
     axes = fig.add_subplot()
     style_axes(axes, xlabel="logit z  (a = σ(z), target y = 1)", ylabel="dL/dz")
     axes.axvspan(-8.0, -4.0, color="#eeeeee", zorder=0)
-    axes.text(-6.0, -0.6, "confidently\nwrong", ha="center", fontsize=FONT_SIZE - 2)
+    axes.text(-6.0, -0.45, "confi-\ndently\nwrong", ha="center", fontsize=FONT_SIZE - 2)
     axes.plot(z, cross_entropy, color=COLORS[0], linewidth=2.2, label="CE: a − y")
     axes.plot(
         z,

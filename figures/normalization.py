@@ -137,7 +137,7 @@ def _draw_block(axes: Axes, title: str, shaded: Shaded) -> None:
 @figure("normalization-axes")
 def normalization_axes() -> Figure:
     """BN, LN, IN and GN (G = 2) on the same block: the shaded cells share a mean/variance."""
-    fig = new_figure(4.8, 4.4)
+    fig = new_figure(height=3.52)
     titles = {
         "BN": "Batch Norm",
         "LN": "Layer Norm",

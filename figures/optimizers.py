@@ -226,10 +226,10 @@ def loss_contours(condition: float = 10.0, steps: int = 20, lr: float = 0.18) ->
             "lr", f"needs 0 < lr*condition < 2 to converge along y (lr < {2 / condition:.3g})"
         )
     start = np.array([-4.0, 2.0])
-    fig = new_figure(4.8, 2.6)
+    fig = new_figure(height=4.4)  # the two panels stacked: a phone is narrow
     panels = ((1.0, "round: $x^2+y^2$"), (condition, f"elongated: $x^2+{condition:g}y^2$"))
-    for column, (scale_y, title) in enumerate(panels):
-        axes = fig.add_subplot(1, 2, column + 1)
+    for row, (scale_y, title) in enumerate(panels):
+        axes = fig.add_subplot(2, 1, row + 1)
         # Levels through points (0, 0.25..2) of each surface, so both panels have 6 rings.
         _ellipses(
             axes, scale_y, tuple(0.5 * scale_y * r**2 for r in (0.25, 0.6, 1.0, 1.5, 2.0, 2.6))
@@ -251,7 +251,7 @@ def _optimizer_grid(
     note: Callable[[Array], str] | None = None,
 ) -> Figure:
     """Three rows of two panels, one optimizer each, its learning rate in the title."""
-    fig = new_figure(4.8, 4.8)
+    fig = new_figure(height=3.6)
     for index, optimizer in enumerate(optimizers):
         axes = fig.add_subplot(3, 2, index + 1)
         draw_background(axes)
@@ -291,7 +291,7 @@ def optimizer_paths(steps: int = 60) -> Figure:
     )
 
     def background(axes: Axes) -> None:
-        _ellipses(axes, scale_y, (0.3, 2.0, 8.0))
+        _ellipses(axes, scale_y, (0.3, 1.2, 3.0))  # whole rings inside the panel
         axes.plot(0, 0, marker="*", color="black", markersize=7)
 
     fig = _optimizer_grid(
@@ -300,7 +300,7 @@ def optimizer_paths(steps: int = 60) -> Figure:
         _quadratic_grad(scale_y),
         np.array([-4.0, 1.5]),
         steps,
-        ((-4.5, 2.0), (-2.0, 2.0)),
+        ((-4.5, 2.6), (-2.0, 2.0)),
     )
     fig.suptitle(f"$f=(x^2+{scale_y:g}y^2)/2$, {steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE)
     return fig
@@ -342,5 +342,5 @@ def optimizer_saddle(steps: int = 60) -> Figure:
         return np.array([2 * p[0], -2 * p[1]])
 
     fig = _optimizer_grid(optimizers, background, grad, np.array([1.0, 1e-3]), steps, limits, note)
-    fig.suptitle(f"$f=x^2-y^2$ from (1, 0.001), {steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE)
+    fig.suptitle(f"$f=x^2-y^2$ from (1, 0.001)\n{steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE - 1)
     return fig

@@ -101,7 +101,7 @@ def l1_vs_l2() -> Figure:
     """The same loss contours around the unconstrained optimum w_hat, constrained to the L1
     diamond (left: optimum on a corner, w1 = 0) and the L2 disc (right: both weights shrink
     but stay non-zero). The optima and their coordinates are computed, not placed."""
-    fig = new_figure(4.8, 3.0)
+    fig = new_figure(height=2.4)
     for index, order in enumerate((1, 2)):
         _panel(fig.add_subplot(1, 2, index + 1), order)
     return fig

@@ -88,7 +88,7 @@ def pooling() -> Figure:
     maxima, _ = max_pool(POOL_INPUT)
     means = average_pool(POOL_INPUT)
     overall = np.array([[POOL_INPUT.mean()]])
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(4.4, 2.6)  # three grids and their labels side by side
     axes = fig.add_subplot()
     _grid.canvas(axes)
     source = Grid(4, 4, top=1.0)
@@ -123,7 +123,7 @@ def max_unpooling() -> Figure:
     """Max unpooling puts each maximum back where it came from: the indices are remembered."""
     pooled, indices = max_pool(UNPOOL_INPUT)
     restored = max_unpool(pooled, indices, (4, 4))
-    fig = new_figure(4.8, 2.6)
+    fig = new_figure(height=2.08)
     axes = fig.add_subplot()
     _grid.canvas(axes)
     source = Grid(4, 4)
@@ -176,7 +176,7 @@ def transposed_conv(size: int = 3, stride: int = 2, kernel: int = 3) -> Figure:
     spread = zero_insert(values, stride, kernel)
     padded = spread.shape[0]
     out = padded - kernel + 1  # stride-1 convolution over the spread input
-    fig = new_figure(4.8, 3.6)
+    fig = new_figure(height=2.88)
     axes = fig.add_subplot()
     _grid.canvas(axes)
     source = Grid(size, size, top=(padded - size) / 2)
@@ -213,7 +213,7 @@ def bilinear_interpolation(x: float = 0.3, y: float = 0.6) -> Figure:
     if not 0 <= y <= 1:
         raise BadParameter("y", f"must be in [0, 1], got {y}")
     weights, value = bilinear(CORNER_VALUES, x, y)
-    fig = new_figure(4.8, 3.0)
+    fig = new_figure(height=2.4)
     axes = fig.add_subplot()
     axes.set_aspect("equal")
     axes.set_axis_off()

@@ -40,7 +40,7 @@ def sigmoid_saturation(layers: int = 10) -> Figure:
     """Left: σ'(x) with its maximum marked. Right: 0.25^n on a log axis, n = 1..layers."""
     if not 2 <= layers <= MAX_LAYERS:
         raise BadParameter("layers", f"must be between 2 and {MAX_LAYERS}")
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(height=2.6)
     left, right = fig.subplots(1, 2)
 
     x = np.linspace(-6.0, 6.0, 241)
@@ -64,11 +64,12 @@ def sigmoid_saturation(layers: int = 10) -> Figure:
     style_axes(right, xlabel="layers n", title="$0.25^n$")
     right.plot(n, bound, "o-", color=COLORS[1], linewidth=1.8, markersize=4)
     right.set_yscale("log")
+    right.set_ylim(bound[-1] / 1000, 1.0)  # room under the curve for the note
     mantissa, exponent = f"{bound[-1]:.1e}".split("e")
-    right.text(
-        0.04,
+    right.text(  # bottom left: the falling curve leaves it empty
         0.05,
-        f"$0.25^{{{layers}}} \\approx {mantissa}\\times 10^{{{int(exponent)}}}$",
+        0.05,
+        f"$0.25^{{{layers}}}$\n$\\approx {mantissa}\\times 10^{{{int(exponent)}}}$",
         transform=right.transAxes,
         ha="left",
         va="bottom",

@@ -137,7 +137,7 @@ def lr_schedules(total_steps: int = 100) -> Figure:
     quarter = big_t / 4
     boundaries = [round(f * big_t) for f in (0.3, 0.6, 0.8)]
     t = _steps(total_steps, [*boundaries, *(quarter * np.arange(1, 4)), big_t / 10])
-    fig = new_figure(4.8, 4.8)
+    fig = new_figure(height=3.84)
     grid = fig.subplots(2, 2, sharex=True, sharey=True)
     _panel(
         grid[0, 0],

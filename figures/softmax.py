@@ -45,7 +45,7 @@ def softmax_temperature(
     # Classes at 1..n keep the zero line that style_axes draws out of view.
     classes = np.arange(1, len(z) + 1)
     width = 0.8 / len(temps)
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(height=2.56)
     axes = fig.add_subplot()
     style_axes(axes, ylabel="softmax(z / T)")
     for index, temperature in enumerate(temps):

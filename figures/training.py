@@ -66,7 +66,7 @@ def init_activation_stats(activation: InitActivation = "tanh", layers: int = 10)
         ("he", "He", "^"),
     )
     depth = np.arange(1, layers + 1)
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(height=2.56)
     axes = fig.add_subplot()
     style_axes(
         axes, xlabel="layer", ylabel="std of activations", title=f"{activation}, width {WIDTH}"
@@ -116,7 +116,7 @@ def learning_curves() -> Figure:
     overfitting panel the minimum of the validation loss is where early stopping
     keeps the weights."""
     epochs = np.linspace(0.0, 100.0, 201)
-    fig = new_figure(4.8, 3.2)
+    fig = new_figure(height=2.56)
     panels = fig.subplots(1, 3, sharey=True)
     models = learning_curve_models(epochs)
     for axes, (title, (train, validation)) in zip(panels, models.items(), strict=True):
@@ -196,7 +196,7 @@ def dropout_network(p: float = 0.5, seed: int = 3) -> Figure:
     if seed < 0:
         raise BadParameter("seed", "must be 0 or more")
     dropped = dropped_units(p, seed)
-    fig = new_figure(4.8, 3.0)
+    fig = new_figure(height=2.4)
     full, thinned = fig.subplots(1, 2)
     _draw_network(full, [np.zeros_like(mask) for mask in dropped])
     _draw_network(thinned, dropped)
