@@ -188,16 +188,16 @@ def _inception(fig: Figure) -> None:
 
 
 def _dense(fig: Figure, layers: int = 4) -> None:
-    spacing = 1.3
-    names = ["$x_0$"] + [f"$H_{index}$" for index in range(1, layers + 1)] + ["transition"]
+    spacing = 1.15  # the block alone, without the transition layer: it fits a phone
+    names = ["$x_0$"] + [f"$H_{index}$" for index in range(1, layers + 1)]
     last = len(names) - 1
     width = spacing * len(names)
     axes = _canvas(fig, width, 3.6)
     y = 1.3
     xs = [spacing * (index + 0.5) for index in range(len(names))]
     for index, (x, name) in enumerate(zip(xs, names, strict=True)):
-        inner = 0 < index < last
-        _box(axes, (x, y), name, 0.9 if inner else 1.25, CONV if inner else PLAIN)
+        inner = index > 0
+        _box(axes, (x, y), name, 0.9, CONV if inner else PLAIN)
         if index > 0:
             earlier = {1: "", 2: "{+}k"}.get(index, f"{{+}}{index - 1}k")
             axes.text(x, y - 0.45, f"$k_0{earlier}$", ha="center", va="top", fontsize=FONT_SIZE - 2)
@@ -207,8 +207,8 @@ def _dense(fig: Figure, layers: int = 4) -> None:
     for source in range(last):
         _arrow(
             axes,
-            (xs[source] + 0.6 if source == 0 else xs[source] + 0.45, y),
-            (xs[source + 1] - (0.6 if source + 1 == last else 0.45), y),
+            (xs[source] + 0.45, y),
+            (xs[source + 1] - 0.45, y),
         )
         for target in range(source + 2, len(names)):
             start = (xs[source] + 0.08 + 0.1 * (target - source - 2), y + BOX_HEIGHT / 2)
@@ -218,7 +218,7 @@ def _dense(fig: Figure, layers: int = 4) -> None:
     axes.text(
         width / 2,
         0.5,
-        "input of $H_l$: $[x_0,\\dots,x_{l-1}]$, $k_0+(l-1)k$ maps",
+        "$H_l$ reads $[x_0,\\dots,x_{l-1}]$: $k_0+(l-1)k$ maps",
         ha="center",
         va="top",
         fontsize=FONT_SIZE - 2,
@@ -226,7 +226,7 @@ def _dense(fig: Figure, layers: int = 4) -> None:
     axes.text(
         width / 2,
         0.05,
-        "$H_l$ = BN-ReLU-3×3 conv, outputs $k$ maps (growth rate)",
+        "$H_l$: BN-ReLU-3×3 conv, $k$ maps out",
         ha="center",
         va="top",
         fontsize=FONT_SIZE - 2,
@@ -237,8 +237,8 @@ def _dense(fig: Figure, layers: int = 4) -> None:
 @figure("architecture-block")
 def architecture_block(kind: Kind = "residual") -> Figure:
     """One building block as a clean schematic (module docstring names the paper figure)."""
-    # Inception's four branches and the dense block's skip arcs need a wider canvas.
-    width = {"inception": 4.8, "dense": 4.8}.get(kind, PHONE_WIDTH)
+    # Inception's four branches side by side need a wider canvas.
+    width = {"inception": 4.8}.get(kind, PHONE_WIDTH)
     fig = new_figure(
         width, {"residual": 4.0, "bottleneck": 4.6, "inception": 3.4, "dense": 3.0}[kind]
     )
