@@ -124,7 +124,8 @@ def test_tanh_sigmoid_identity_hand_checked() -> None:
     assert s2[0] == pytest.approx(1 / (1 + math.exp(-2)))
     assert rescaled[0] == pytest.approx(tanh[0], abs=1e-15)
     html = example("tanh-sigmoid-identity")
-    assert "\\(0.7616\\)" in html and "\\(0.8808\\)" in html
+    assert "\\(0.7616\\)" in html and "\\(= 2\\times 0.8808 - 1\\)" in html
+    assert "\\(= 0.7616 = \\tanh 1\\)" in html
     assert refused("tanh-sigmoid-identity", points=[1e9]) == "points"
 
 

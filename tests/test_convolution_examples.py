@@ -68,11 +68,12 @@ def test_conv_output_size_matches_pytorch() -> None:
 
 
 def test_transposed_conv_output_size_hand_checked() -> None:
-    # DCGAN-style upsampling: (4-1)*2 - 2*1 + 1*(4-1) + 0 + 1 = 6 - 2 + 3 + 1 = 8 (doubles 4).
+    # DCGAN-style upsampling: (4-1)*2 + 4 = 10 before cropping, 10 - 2*1 + 0 = 8 (doubles 4).
     html = render("transposed-conv-output-size")
-    assert "\\(= (4-1)\\times2 - 2\\times1 + 1\\times(4-1) + 0 + 1\\)" in html
+    assert "\\(= (4-1)\\times2 + 4\\)" in html and "\\(= 10\\)" in html
+    assert "\\(= 10 - 2\\times1 + 0\\)" in html
     assert "\\(= 8\\)" in html
-    # Conv2d(k=4, s=2, p=1) maps 8 back to floor((8 + 2 - 3 - 1)/2) + 1 = 4.
+    # Conv2d(k=4, s=2, p=1) maps 8 back to floor((8 + 2 - 4)/2) + 1 = 4.
     assert "\\(= 4\\)" in html
     # k=3, s=2, p=1, output_padding=1: (3-1)*2 - 2 + 2 + 1 + 1 = 6.
     assert transposed_conv_output_size(3, 3, 2, 1, 1, 1) == 6
@@ -296,6 +297,8 @@ def test_label_smoothing_hand_checked() -> None:
     html = render("label-smoothing")
     assert "\\(= 0.92\\)" in html and "\\(= 0.02\\)" in html
     assert "\\(= 0.1816\\)" in html and "\\(= 0.4216\\)" in html
+    # The two terms: 0.9*0.18161 = 0.1635 and 0.02*(5*ln 24.0855 - 3) = 0.02*12.91 = 0.2582.
+    assert "\\(= 0.1635 + 0.2582\\)" in html
     # The optimal logit gap ln(0.92/0.02) = ln 46 = 3.829.
     assert "\\(= 3.829\\)" in html
     assert smoothed_targets(4, 0.2, 1).tolist() == pytest.approx([0.05, 0.85, 0.05, 0.05])

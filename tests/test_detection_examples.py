@@ -23,7 +23,8 @@ def refused(name: str, parameter: str, **params: object) -> None:
 def test_iou_hand_checked() -> None:
     # [0,0,4,4] and [2,2,6,6]: overlap 2 x 2 = 4, union 16 + 16 - 4 = 28, IoU 4/28 = 0.1429.
     html = render("iou")
-    assert "\\(= \\max(0,\\ \\min(4, 6) - \\max(0, 2))\\)" in html
+    assert "\\(\\min(4, 6) = 4\\)" in html and "\\(\\max(0, 2) = 2\\)" in html
+    assert "\\(= \\max(0,\\ 4 - 2)\\)" in html
     assert "\\(= 4\\)" in html and "\\(= 16 + 16 - 4\\)" in html and "\\(= 28\\)" in html
     assert "\\(= \\frac{4}{28}\\)" in html and "\\(= 0.1429\\)" in html
     # Disjoint boxes: the width min(1,3) - max(0,2) = -1 is clamped to 0, so IoU = 0.
@@ -80,7 +81,7 @@ def test_nms_steps_hand_checked() -> None:
     # Round 2, keep b2: b1 overlaps in 36 x 34 = 1224: 1224/1976 = 0.6194, removed.
     # Round 3, keep b4 (its IoU 34*36/1976 = 0.62 with b3 never counts: b3 is gone).
     html = render("nms-steps")
-    assert "b_{0}\\,(0.9) &gt; b_{2}\\,(0.8) &gt; b_{3}\\,(0.75)" in html
+    assert "b_{0}\\,(0.9) &gt; b_{2}\\,(0.8) \\\\ &gt; b_{3}\\,(0.75)" in html
     assert "b_{3}{:}\\ 0.7467" in html and "b_{4}{:}\\ 0.4679" in html
     assert "b_{1}{:}\\ 0.6194" in html
     assert "\\(\\{b_{0},\\ b_{2},\\ b_{4}\\}\\)" in html

@@ -64,9 +64,9 @@ def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> Wo
     r = stable_softmax(logits)
     limit = float(np.log(np.finfo(np.float64).max))
     if np.any(np.isinf(r.naive_exp)):
-        naive_label = f"直接计算：e^z 在 z > {limit:.2f} 时溢出为 inf (float64 overflow)"
+        naive_label = f"直接计算：$e^z$ 在 $z > {limit:.2f}$ 时溢出为 inf (float64 overflow)"
     elif r.naive_exp.sum() == 0:
-        naive_label = "直接计算：e^z 全部下溢为 0，0/0 = NaN (float64 underflow)"
+        naive_label = "直接计算：$e^z$ 全部下溢为 0，$0/0 = \\text{NaN}$ (float64 underflow)"
     else:
         naive_label = "直接计算：这组 logits 没有溢出 (no overflow here)"
     exps = ",\\ ".join(f"e^{{{num(float(v))}}}" for v in z)
@@ -97,7 +97,7 @@ def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> Wo
             num(r.total),
         ),
         Table(
-            header=("$z_i$", "$z_i-m$", "$e^{z_i-m}$", "$p_i = e^{z_i-m}/S$"),
+            header=("$z_i$", "$z_i-m$", "$e^{z_i-m}$", "$p_i$"),
             rows=tuple(
                 (
                     f"${num(float(a))}$",
@@ -107,11 +107,13 @@ def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> Wo
                 )
                 for a, b, c in zip(z, r.shifted_exp, r.probabilities, strict=True)
             ),
-            caption="指数都不超过 e^0 = 1，不会溢出；分母至少为 1，不会除以 0",
+            caption=(
+                "$p_i = e^{z_i-m}/S$。指数都不超过 $e^0 = 1$，不会溢出；分母至少为 1，不会除以 0"
+            ),
         ),
     ]
     return WorkedExample(
-        title=f"数值稳定的 softmax：z = ({', '.join(f'{v:g}' for v in logits)})，float64",
+        title=f"数值稳定的 softmax：$z = ({', '.join(f'{v:g}' for v in logits)})$，float64",
         steps=tuple(steps),
     )
 
@@ -162,7 +164,7 @@ def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
     attained = sigmoid_chain_gradient(layers, 0.5, 1.0, -0.5)
     rows = tuple((f"${n}$", f"${num(float(bounds[n - 1]))}$") for n in _key_layers(layers))
     return WorkedExample(
-        title=f"sigmoid 连乘的梯度上界 (n = 1..{layers} 层)",
+        title=f"sigmoid 连乘的梯度上界 ($n = 1, \\dots, {layers}$ 层)",
         steps=(
             Step(
                 "sigmoid 的导数 (derivative)",
@@ -171,15 +173,15 @@ def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
                 num(at_zero),
             ),
             Step(
-                f"最大值在 x = {peak:g} 处 (maximum, AM-GM)",
+                f"最大值在 $x = {peak:g}$ 处 (maximum, AM-GM)",
                 "s(1-s) \\le \\left(\\frac{s+(1-s)}{2}\\right)^2",
                 "\\frac14",
                 num(0.25),
             ),
             Step(
-                "链式法则 (chain rule)：|w_k| ≤ 1 时",
+                "链式法则 (chain rule)：$|w_k| \\le 1$ 时",
                 "\\left|\\frac{\\partial a_n}{\\partial a_0}\\right| = "
-                "\\prod_{k=1}^{n} |w_k|\\,\\sigma'(z_k)",
+                "\\prod\\limits_{k=1}^{n} |w_k|\\,\\sigma'(z_k)",
                 "\\le 0.25^n",
             ),
             Table(
@@ -194,7 +196,7 @@ def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
                 num(float(bounds[-1])),
             ),
             Step(
-                "上界可以达到 (attained)：w = 1, b = -0.5, x_0 = 0.5 使每层 z_k = 0",
+                "上界可以达到 (attained)：$w = 1$, $b = -0.5$, $x_0 = 0.5$ 使每层 $z_k = 0$",
                 "\\frac{\\partial a_n}{\\partial x_0}",
                 "",
                 num(attained),
@@ -219,10 +221,11 @@ def tanh_sigmoid_identity_example(
 ) -> WorkedExample:
     x = vector("points", points, 1, 100.0)
     tanh, s2, rescaled = tanh_and_sigmoid_form(points)
+    pick = int(np.argmin(np.abs(x - 1.0)))  # the point nearest 1: a typical, non-zero value
     worst = float(np.max(np.abs(tanh - rescaled)))
     machine_eps = float(np.finfo(np.float64).eps)
     return WorkedExample(
-        title="tanh 是平移缩放后的 sigmoid：tanh(x) = 2σ(2x) − 1",
+        title="tanh 是平移缩放后的 sigmoid：$\\tanh x = 2\\sigma(2x) - 1$",
         steps=(
             Step(
                 "推导 (derivation)",
@@ -230,22 +233,23 @@ def tanh_sigmoid_identity_example(
                 "\\frac{1-e^{-2x}}{1+e^{-2x}}",
                 "\\frac{e^{x}-e^{-x}}{e^{x}+e^{-x}} = \\tanh x",
             ),
+            Step(
+                f"以 $x = {num(float(x[pick]))}$ 为例 (example)",
+                "2\\sigma(2x)-1",
+                f"2\\times {num(float(s2[pick]))} - 1",
+                f"{num(float(rescaled[pick]))} = \\tanh {num(float(x[pick]))}",
+            ),
             Table(
-                header=("$x$", "$\\tanh x$", "$\\sigma(2x)$", "$2\\sigma(2x)-1$"),
+                header=("$x$", "$\\tanh x$", "$2\\sigma(2x)-1$"),
                 rows=tuple(
-                    (
-                        f"${num(float(a))}$",
-                        f"${num(float(b))}$",
-                        f"${num(float(c))}$",
-                        f"${num(float(d))}$",
-                    )
-                    for a, b, c, d in zip(x, tanh, s2, rescaled, strict=True)
+                    (f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(d))}$")
+                    for a, b, d in zip(x, tanh, rescaled, strict=True)
                 ),
                 caption="两列逐点相等 (float64)",
             ),
             Step(
                 "最大差 (max difference)",
-                "\\max_i\\left|\\tanh x_i - (2\\sigma(2x_i)-1)\\right|",
+                "\\max\\limits_i\\left|\\tanh x_i - 2\\sigma(2x_i) + 1\\right|",
                 "",
                 num(worst),
             ),
@@ -256,7 +260,7 @@ def tanh_sigmoid_identity_example(
                 num(machine_eps),
             ),
             Step(
-                "tanh 以 0 为中心、值域 (-1, 1)；0 处的导数 (slope at 0)",
+                "tanh 以 0 为中心、值域 $(-1, 1)$；0 处的导数 (slope at 0)",
                 "\\tanh'(0) = 4\\sigma'(0)",
                 "4\\times 0.25",
                 num(4 * float(sigmoid_derivative(np.array(0.0)))),

@@ -152,6 +152,13 @@ def _check(
         raise BadParameter("lr", "must be in (0, 10]")
 
 
+def _lines(terms: list[str]) -> str:
+    """A sum, one term a line: a phone has room for about one product of two numbers."""
+    if len(terms) == 1:
+        return terms[0]
+    return "\\begin{array}{l} " + " \\\\ {}+ ".join(terms) + " \\end{array}"
+
+
 def _forward_steps(
     r: Backprop,
     x: list[float],
@@ -162,7 +169,8 @@ def _forward_steps(
     b2: float,
     loss: Loss,
 ) -> list[Step]:
-    products = " + ".join(f"{_p(w)}\\times{num(float(a))}" for w, a in zip(w2, r.a1, strict=True))
+    products = [f"{_p(w)}\\times{num(float(a))}" for w, a in zip(w2, r.a1, strict=True)]
+    weighted: Vector = np.asarray(w1, dtype=np.float64) @ np.asarray(x, dtype=np.float64)
     if loss == "mse":
         loss_step = Step(
             "损失 (squared error)",
@@ -173,23 +181,30 @@ def _forward_steps(
     else:
         loss_step = Step(
             "损失 (binary cross-entropy)",
-            "L = -[y \\ln a^{(2)} + (1-y) \\ln(1-a^{(2)})]",
-            f"-[{num(y)} \\ln {num(r.a2)} + {num(1 - y)} \\ln {num(1 - r.a2)}]",
+            "\\begin{array}{l} L = -[y \\ln a^{(2)} \\\\ \\quad {}+ (1-y) \\ln(1-a^{(2)})] "
+            "\\end{array}",
+            f"\\begin{{array}}{{l}} -[{num(y)} \\ln {num(r.a2)} \\\\ \\quad {{}}+ "
+            f"{num(1 - y)} \\ln {num(1 - r.a2)}] \\end{{array}}",
             num(r.loss),
         )
     return [
         Step(
+            "隐藏层加权输入 (weighted inputs)",
+            "W^{(1)} x",
+            _matrix(np.asarray(w1, dtype=np.float64)) + _column(np.asarray(x, dtype=np.float64)),
+            _column(weighted),
+        ),
+        Step(
             "隐藏层线性 (hidden pre-activation)",
             "z^{(1)} = W^{(1)} x + b^{(1)}",
-            f"{_matrix(np.asarray(w1, dtype=np.float64))}{_column(np.asarray(x, dtype=np.float64))}"
-            f" + {_column(np.asarray(b1, dtype=np.float64))}",
+            f"{_column(weighted)} + {_column(np.asarray(b1, dtype=np.float64))}",
             _column(r.z1),
         ),
         Step("隐藏层激活 (hidden activation)", "a^{(1)} = \\sigma(z^{(1)})", "", _column(r.a1)),
         Step(
             "输出层线性 (output pre-activation)",
             "z^{(2)} = w^{(2)} \\cdot a^{(1)} + b^{(2)}",
-            f"{products} + {_p(b2)}",
+            _lines([*products, _p(b2)]),
             num(r.z2),
         ),
         Step("输出 (output)", "a^{(2)} = \\sigma(z^{(2)})", f"\\sigma({num(r.z2)})", num(r.a2)),
@@ -197,30 +212,36 @@ def _forward_steps(
     ]
 
 
-def _backward_steps(
-    r: Backprop, x: list[float], y: float, w2: list[float], loss: Loss
-) -> list[Step]:
+def _backward_steps(r: Backprop, y: float, w2: list[float], loss: Loss) -> list[Step | Table]:
+    output_slope = r.a2 * (1.0 - r.a2)
     if loss == "mse":
-        delta2 = Step(
-            "输出层误差 (output delta)",
-            "\\delta^{(2)} = \\frac{\\partial L}{\\partial z^{(2)}}"
-            " = (a^{(2)} - y)\\, a^{(2)} (1 - a^{(2)})",
-            f"({num(r.a2)} - {num(y)}) \\times {num(r.a2)} \\times {num(1 - r.a2)}",
-            num(r.delta2),
-        )
+        delta2: list[Step | Table] = [
+            Step(
+                "sigmoid 的导数 (derivative)",
+                "\\sigma'(z^{(2)}) = a^{(2)} (1 - a^{(2)})",
+                f"{num(r.a2)} \\times {num(1 - r.a2)}",
+                num(output_slope),
+            ),
+            Step(
+                "输出层误差 (output delta) $\\delta^{(2)} = \\partial L/\\partial z^{(2)}$",
+                "\\delta^{(2)} = (a^{(2)} - y)\\,\\sigma'(z^{(2)})",
+                f"({num(r.a2)} - {num(y)}) \\times {num(output_slope)}",
+                num(r.delta2),
+            ),
+        ]
     else:
-        delta2 = Step(
-            "输出层误差 (output delta)",
-            "\\delta^{(2)} = \\frac{\\partial L}{\\partial z^{(2)}} = a^{(2)} - y",
-            f"{num(r.a2)} - {num(y)}",
-            num(r.delta2),
-        )
-    hidden = " \\\\ ".join(
-        f"{_p(w)} \\times {_p(r.delta2)} \\times {num(float(a))} \\times {num(float(1 - a))}"
-        for w, a in zip(w2, r.a1, strict=True)
-    )
+        delta2 = [
+            Step(
+                "输出层误差 (output delta) $\\delta^{(2)} = \\partial L/\\partial z^{(2)}$",
+                "\\delta^{(2)} = a^{(2)} - y",
+                f"{num(r.a2)} - {num(y)}",
+                num(r.delta2),
+            )
+        ]
+    hidden_slope = r.a1 * (1.0 - r.a1)
+    upstream = np.asarray(w2, dtype=np.float64) * r.delta2
     return [
-        delta2,
+        *delta2,
         Step(
             "输出层梯度 (output gradients)",
             "\\frac{\\partial L}{\\partial w^{(2)}} = \\delta^{(2)} a^{(1)}",
@@ -234,22 +255,31 @@ def _backward_steps(
             num(r.grad_b2),
         ),
         Step(
-            "隐藏层误差 (hidden delta)",
-            "\\delta^{(1)} = w^{(2)} \\delta^{(2)} \\odot a^{(1)} \\odot (1 - a^{(1)})",
-            "\\begin{pmatrix}" + hidden + "\\end{pmatrix}",
-            _column(r.delta1),
+            "隐藏层误差 (hidden delta), 逐个单元 (per unit)",
+            "\\delta^{(1)} = w^{(2)} \\delta^{(2)} \\odot \\sigma'(z^{(1)})",
         ),
-        Step(
-            "隐藏层梯度 (hidden gradients)",
-            "\\frac{\\partial L}{\\partial W^{(1)}} = \\delta^{(1)} x^\\top",
-            f"{_column(r.delta1)}{_matrix(np.asarray([x], dtype=np.float64))}",
-            _matrix(r.grad_w1),
+        Table(
+            header=(
+                "$j$",
+                "$w^{(2)}_j\\delta^{(2)}$",
+                "$\\sigma'(z^{(1)}_j)$",
+                "$\\delta^{(1)}_j$",
+            ),
+            rows=tuple(
+                (f"${j + 1}$", f"${num(float(u))}$", f"${num(float(d))}$", f"${num(float(e))}$")
+                for j, (u, d, e) in enumerate(zip(upstream, hidden_slope, r.delta1, strict=True))
+            ),
+            caption="$\\sigma'(z^{(1)}_j) = a^{(1)}_j (1 - a^{(1)}_j)$",
         ),
         Step(
             "隐藏层偏置梯度 (hidden bias gradients)",
             "\\frac{\\partial L}{\\partial b^{(1)}} = \\delta^{(1)}",
             "",
             _column(r.grad_b1),
+        ),
+        Step(
+            "隐藏层权重梯度 (hidden weight gradients), 数值见下表",
+            "\\frac{\\partial L}{\\partial W^{(1)}_{ji}} = \\delta^{(1)}_j\\, x_i",
         ),
     ]
 
@@ -289,14 +319,12 @@ def _update_table(
         )
     rows.append(("$b^{(2)}$", f"${num(b2)}$", f"${num(r.grad_b2)}$", f"${num(r.new_b2)}$"))
     return Table(
-        header=(
-            "参数",
-            "$\\theta$",
-            "$\\partial L/\\partial\\theta$",
-            "$\\theta - \\eta\\,\\partial L/\\partial\\theta$",
-        ),
+        header=("参数", "$\\theta$", "$\\partial L/\\partial\\theta$", "$\\theta'$"),
         rows=tuple(rows),
-        caption=f"一步 SGD (one SGD step), η = {lr:g}",
+        caption=(
+            "一步 SGD (one SGD step): "
+            f"$\\theta' = \\theta - \\eta\\,\\partial L/\\partial\\theta$, $\\eta = {num(lr)}$"
+        ),
     )
 
 
@@ -317,11 +345,11 @@ def backprop_two_layer_example(
     r = backprop_two_layer(x, y, w1, b1, w2, b2, lr, loss)
     steps: list[Step | Table] = [
         *_forward_steps(r, x, y, w1, b1, w2, b2, loss),
-        *_backward_steps(r, x, y, w2, loss),
+        *_backward_steps(r, y, w2, loss),
         _update_table(r, w1, b1, w2, b2, lr),
         Step(
             "更新后损失 (loss after the step)",
-            "L' = L(\\theta - \\eta\\,\\partial L/\\partial\\theta)",
+            "L' = L(\\theta')",
             "",
             f"{num(r.loss_after)} < {num(r.loss)}"
             if r.loss_after < r.loss
@@ -330,6 +358,9 @@ def backprop_two_layer_example(
     ]
     sizes = f"{len(x)}-{len(w1)}-1"
     return WorkedExample(
-        title=f"{sizes} sigmoid network, {_LOSS_NAMES[loss]}, x = {x}, y = {y:g}, lr = {lr:g}",
+        title=(
+            f"{sizes} sigmoid network, {_LOSS_NAMES[loss]}, "
+            f"$x = ({', '.join(num(v) for v in x)})$, $y = {num(y)}$, $\\eta = {num(lr)}$"
+        ),
         steps=tuple(steps),
     )

@@ -94,23 +94,26 @@ def label_smoothing_example(
         for k in range(classes)
     )
     log_sum = float(result.log_probs.sum())
+    # -sum_k y_k ln p_k with y_t = 1 - eps + eps/K and y_k = eps/K, split in two terms.
+    target_term = -(1.0 - epsilon) * float(result.log_probs[target])
+    uniform_term = -off_target * log_sum
     steps: list[Step | Table] = [
         Step(
             "目标类 (target class)",
-            "y^{LS}_t = 1-\\varepsilon+\\frac{\\varepsilon}{K}",
+            "y^{\\text{LS}}_t = 1-\\varepsilon+\\frac{\\varepsilon}{K}",
             f"1-{num(epsilon)}+\\frac{{{num(epsilon)}}}{{{num(classes)}}}",
             num(on_target),
         ),
         Step(
             "其余每类 (every other class)",
-            "y^{LS}_k = \\frac{\\varepsilon}{K}",
+            "y^{\\text{LS}}_k = \\frac{\\varepsilon}{K}",
             f"\\frac{{{num(epsilon)}}}{{{num(classes)}}}",
             num(off_target),
         ),
         Table(
-            header=("类 (class)", "$y$", "$y^{LS}$", "$z$", "$p=\\mathrm{softmax}(z)$"),
+            header=("类 (class)", "$y$", "$y^{\\text{LS}}$", "$z$", "$p=\\mathrm{softmax}(z)$"),
             rows=rows,
-            caption="z: logits；平滑后的目标仍是概率分布，和为 1",
+            caption="$z$: logits；平滑后的目标仍是概率分布，和为 1",
         ),
         Step(
             "one-hot 交叉熵 (CE)",
@@ -119,24 +122,34 @@ def label_smoothing_example(
             num(result.onehot_loss),
         ),
         Step(
-            "标签平滑交叉熵 (= nn.CrossEntropyLoss(label_smoothing=ε))",
-            "-\\sum_k y^{LS}_k \\ln p_k = -(1-\\varepsilon)\\ln p_t - "
-            "\\frac{\\varepsilon}{K}\\sum_k \\ln p_k",
-            f"-{num(1.0 - epsilon)}\\times({num(float(result.log_probs[target]))}) - "
-            f"{num(off_target)}\\times({num(log_sum)})",
+            "目标类一项 (target term)",
+            "-(1-\\varepsilon)\\ln p_t",
+            f"-{num(1.0 - epsilon)}\\times({num(float(result.log_probs[target]))})",
+            num(target_term),
+        ),
+        Step(
+            "所有类一项 (uniform term)",
+            "-\\frac{\\varepsilon}{K}\\sum_k \\ln p_k",
+            f"-{num(off_target)}\\times({num(log_sum)})",
+            num(uniform_term),
+        ),
+        Step(
+            "标签平滑交叉熵 = 两项之和 (= nn.CrossEntropyLoss(label_smoothing=ε))",
+            "-\\sum_k y^{\\text{LS}}_k \\ln p_k",
+            f"{num(target_term)} + {num(uniform_term)}",
             num(result.smoothed_loss),
         ),
     ]
     if 0.0 < epsilon < 1.0:
         steps.append(
             Step(
-                "最优 logit 差是有限的 (optimal gap z_t - z_k; one-hot: → ∞)",
-                "\\ln\\frac{y^{LS}_t}{y^{LS}_k}",
+                "最优 logit 差是有限的 (optimal gap $z_t - z_k$; one-hot: $\\to\\infty$)",
+                "\\ln\\frac{y^{\\text{LS}}_t}{y^{\\text{LS}}_k}",
                 f"\\ln\\frac{{{num(on_target)}}}{{{num(off_target)}}}",
                 num(math.log(on_target / off_target)),
             )
         )
     return WorkedExample(
-        title=f"K={classes} 类, ε={epsilon:g}, 目标类 t={target}",
+        title=f"$K={classes}$ 类, $\\varepsilon={epsilon:g}$, 目标类 $t={target}$",
         steps=tuple(steps),
     )

@@ -69,7 +69,7 @@ def conv_output_size_example(
         )
     )
     return WorkedExample(
-        title=f"n={size}, k={kernel}, s={stride}, p={padding}, d={dilation}",
+        title=f"$n={size}$, $k={kernel}$, $s={stride}$, $p={padding}$, $d={dilation}$",
         steps=tuple(steps),
     )
 
@@ -108,33 +108,52 @@ def transposed_conv_output_size_example(
     if out < 1:
         raise BadParameter("padding", f"leaves an output of size {out}; make it smaller")
     back = conv_output_size(out, kernel, stride, padding, dilation)
-    steps = [
+    effective = dilation * (kernel - 1) + 1
+    full = (size - 1) * stride + effective
+    assert full - 2 * padding + output_padding == out
+    kernel_symbol = "k'" if dilation > 1 else "k"
+    steps: list[Step] = []
+    if dilation > 1:
+        steps.append(
+            Step(
+                "有效卷积核尺寸 (effective kernel size)",
+                "k' = d(k-1)+1",
+                f"{num(dilation)}\\times({num(kernel)}-1)+1",
+                num(effective),
+            )
+        )
+    steps += [
         Step(
-            "输出尺寸 (output size)",
-            "o = (n-1)s - 2p + d(k-1) + p_o + 1",
-            f"({num(size)}-1)\\times{num(stride)} - 2\\times{num(padding)} + "
-            f"{num(dilation)}\\times({num(kernel)}-1) + {num(output_padding)} + 1",
+            "输入像素相隔 $s$ 铺开、各盖一个核 (spread and stamp)",
+            f"o_{{\\text{{full}}}} = (n-1)s + {kernel_symbol}",
+            f"({num(size)}-1)\\times{num(stride)} + {num(effective)}",
+            num(full),
+        ),
+        Step(
+            "两侧各裁掉 $p$，一侧补 $p_o$ (crop padding, add output_padding)",
+            "o = o_{\\text{full}} - 2p + p_o",
+            f"{num(full)} - 2\\times{num(padding)} + {num(output_padding)}",
             num(out),
         ),
         Step(
-            "同参数的 Conv2d 作用于输出 (Conv2d with the same k, s, p, d)",
-            "\\left\\lfloor \\frac{o + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1",
-            f"\\left\\lfloor \\frac{{{num(out)} + 2\\times{num(padding)} - "
-            f"{num(dilation)}\\times({num(kernel)}-1) - 1}}{{{num(stride)}}} \\right\\rfloor + 1",
+            "同参数的 Conv2d 作用于输出 (Conv2d with the same $k$, $s$, $p$, $d$)",
+            f"\\left\\lfloor \\frac{{o + 2p - {kernel_symbol}}}{{s}} \\right\\rfloor + 1",
+            f"\\left\\lfloor \\frac{{{num(out)} + 2\\times{num(padding)} - {num(effective)}}}"
+            f"{{{num(stride)}}} \\right\\rfloor + 1",
             num(back),
         ),
     ]
     if stride > 1:
         steps.append(
             Step(
-                f"s>1 时 Conv2d 把 {stride} 种输入尺寸映射到同一输出，"
-                "output_padding (p_o) 选其中一个 (picks one of them)"
+                f"$s>1$ 时 Conv2d 把 {stride} 种输入尺寸映射到同一输出，"
+                "output_padding ($p_o$) 选其中一个 (picks one of them)"
             )
         )
     return WorkedExample(
         title=(
-            f"ConvTranspose2d: n={size}, k={kernel}, s={stride}, p={padding}, "
-            f"output_padding={output_padding}, d={dilation}"
+            f"ConvTranspose2d: $n={size}$, $k={kernel}$, $s={stride}$, $p={padding}$, "
+            f"output_padding $p_o={output_padding}$, $d={dilation}$"
         ),
         steps=tuple(steps),
     )
@@ -202,14 +221,14 @@ def receptive_field_example(
         title=f"{len(layers)} 层卷积的感受野 (receptive field, 以输入像素计)",
         steps=(
             Step(
-                "递推 (recursion), j_0 = r_0 = 1",
-                "k'_l = d_l(k_l-1)+1,\\quad j_l = j_{l-1}s_l,\\quad "
-                "r_l = r_{l-1} + (k'_l-1)\\,j_{l-1}",
+                "递推 (recursion), 从 $j_0 = r_0 = 1$ 开始",
+                "\\begin{array}{l} k'_l = d_l(k_l-1)+1 \\\\ j_l = j_{l-1}s_l \\\\ "
+                "r_l = r_{l-1} + (k'_l-1)\\,j_{l-1} \\end{array}",
             ),
             Table(
                 header=("层 (layer)", "$k$", "$s$", "$d$", "$k'$", "$j_l$", "$r_l$"),
                 rows=tuple(rows),
-                caption="j: 相邻输出在输入上相隔的像素 (jump); r: 感受野 (field)",
+                caption="$j$: 相邻输出在输入上相隔的像素 (jump); $r$: 感受野 (field)",
             ),
             Step(
                 "最后一层的感受野 (final receptive field)",
@@ -253,23 +272,26 @@ def conv_params_example(
     steps = [
         Step(
             "每个卷积核的权重 (weights per filter)",
-            "k\\cdot k\\cdot C_{in}/g",
+            "k\\cdot k\\cdot C_{\\text{in}}/g",
             f"{num(kernel)}\\times{num(kernel)}\\times{num(in_channels)}/{num(groups)}",
             num(per_filter),
         ),
         Step(
-            "全部权重 (weights), C_out 个卷积核",
-            "k^2 \\frac{C_{in}}{g} C_{out}",
+            "全部权重 (weights), $C_{\\text{out}}$ 个卷积核",
+            "k^2 \\frac{C_{\\text{in}}}{g} C_{\\text{out}}",
             f"{num(per_filter)}\\times{num(out_channels)}",
             num(weights),
         ),
     ]
     if bias:
-        steps.append(Step("偏置 (bias), 每个输出通道一个", "C_{out}", "", num(out_channels)))
+        steps.append(
+            Step("偏置 (bias), 每个输出通道一个", "C_{\\text{out}}", "", num(out_channels))
+        )
     steps.append(
         Step(
             "参数量 (parameters)",
-            "k^2 \\frac{C_{in}}{g} C_{out}" + (" + C_{out}" if bias else ""),
+            "k^2 \\frac{C_{\\text{in}}}{g} C_{\\text{out}}"
+            + (" + C_{\\text{out}}" if bias else ""),
             f"{num(weights)} + {num(out_channels)}" if bias else "",
             num(total),
         )
@@ -277,8 +299,8 @@ def conv_params_example(
     if groups > 1:
         steps.append(
             Step(
-                "分组把权重降为 1/g (vs groups=1)",
-                "\\frac{k^2 C_{in} C_{out}}{g}",
+                "分组把权重降为 $1/g$ (vs groups=1)",
+                "\\frac{k^2 C_{\\text{in}} C_{\\text{out}}}{g}",
                 f"\\frac{{{num(weights * groups)}}}{{{num(groups)}}}",
                 num(weights),
             )
@@ -328,19 +350,19 @@ def conv_flops_example(
     steps = [
         Step(
             "每个输出元素的乘加 (MACs per output element)",
-            "k^2\\, C_{in}/g",
+            "k^2\\, C_{\\text{in}}/g",
             f"{num(kernel)}^2\\times{num(in_channels)}/{num(groups)}",
             num(per_output),
         ),
         Step(
             "输出元素个数 (output elements)",
-            "C_{out} H_{out} W_{out}",
+            "C_{\\text{out}} H_{\\text{out}} W_{\\text{out}}",
             f"{num(out_channels)}\\times{num(out_size)}\\times{num(out_size)}",
             num(outputs),
         ),
         Step(
             "乘加次数 (MACs)",
-            "k^2 \\frac{C_{in}}{g} C_{out} H_{out} W_{out}",
+            "k^2 \\frac{C_{\\text{in}}}{g} C_{\\text{out}} H_{\\text{out}} W_{\\text{out}}",
             f"{num(per_output)}\\times{num(outputs)}",
             num(cost.macs),
         ),
@@ -349,7 +371,7 @@ def conv_flops_example(
         steps.append(
             Step(
                 "偏置加法 (bias adds), 每个输出元素一次",
-                "C_{out} H_{out} W_{out}",
+                "C_{\\text{out}} H_{\\text{out}} W_{\\text{out}}",
                 "",
                 num(outputs),
             )
@@ -385,7 +407,7 @@ def stacked_vs_large_kernel_example(channels: int = 64, large_kernel: int = 5) -
     stacked_field = receptive_field([3] * depth, [1] * depth, [1] * depth)[-1].field
     return WorkedExample(
         title=(
-            f"一层 {large_kernel}x{large_kernel} vs {depth} 层 3x3, C={channels} -> {channels}, "
+            f"一层 {large_kernel}x{large_kernel} vs {depth} 层 3x3, 输入输出 $C={channels}$ 通道, "
             "不计偏置 (biases ignored)"
         ),
         steps=(
@@ -453,7 +475,7 @@ def depthwise_separable_cost_example(
     k, m, n, f = (num(v) for v in (kernel, in_channels, out_channels, out_size))
     return WorkedExample(
         title=(
-            f"D_K={kernel}, M={in_channels}, N={out_channels}, D_F={out_size} "
+            f"$D_K={kernel}$, $M={in_channels}$, $N={out_channels}$, $D_F={out_size}$ "
             "(乘加次数 MACs, Howard et al. 2017)"
         ),
         steps=(

@@ -73,25 +73,52 @@ def iou_example(
     _check_box("box_b", box_b)
     a, b = [float(v) for v in box_a], [float(v) for v in box_b]
     parts = iou(a, b)
+    # The overlap's edges: the larger left/top edge, the smaller right/bottom edge.
+    left, top, right, bottom = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    assert (max(0.0, right - left), max(0.0, bottom - top)) == (
+        parts.inter_width,
+        parts.inter_height,
+    )
+    edges = (
+        ("$x_1$", a[0], b[0], "\\max", left),
+        ("$x_2$", a[2], b[2], "\\min", right),
+        ("$y_1$", a[1], b[1], "\\max", top),
+        ("$y_2$", a[3], b[3], "\\min", bottom),
+    )
     return WorkedExample(
-        title=f"A = [{', '.join(f'{v:g}' for v in a)}], B = [{', '.join(f'{v:g}' for v in b)}]"
-        " (x1, y1, x2, y2)",
+        title=(
+            f"$A = ({', '.join(num(v) for v in a)})$, $B = ({', '.join(num(v) for v in b)})$, "
+            "坐标为 $(x_1, y_1, x_2, y_2)$"
+        ),
         steps=(
+            Table(
+                header=("边", "$A$", "$B$", "交集 $\\cap$"),
+                rows=tuple(
+                    (
+                        name,
+                        f"${num(edge_a)}$",
+                        f"${num(edge_b)}$",
+                        f"${pick}({num(edge_a)}, {num(edge_b)}) = {num(edge)}$",
+                    )
+                    for name, edge_a, edge_b, pick, edge in edges
+                ),
+                caption="交集的左、上边 ($x_1$, $y_1$) 取较大者，右、下边 ($x_2$, $y_2$) 取较小者",
+            ),
             Step(
                 "交集宽 (intersection width), 截断在 0",
-                "w = \\max(0,\\ \\min(x_2^A, x_2^B) - \\max(x_1^A, x_1^B))",
-                f"\\max(0,\\ \\min({num(a[2])}, {num(b[2])}) - \\max({num(a[0])}, {num(b[0])}))",
+                "w = \\max(0,\\ x_2^{\\cap} - x_1^{\\cap})",
+                f"\\max(0,\\ {num(right)} - {num(left)})",
                 num(parts.inter_width),
             ),
             Step(
                 "交集高 (intersection height)",
-                "h = \\max(0,\\ \\min(y_2^A, y_2^B) - \\max(y_1^A, y_1^B))",
-                f"\\max(0,\\ \\min({num(a[3])}, {num(b[3])}) - \\max({num(a[1])}, {num(b[1])}))",
+                "h = \\max(0,\\ y_2^{\\cap} - y_1^{\\cap})",
+                f"\\max(0,\\ {num(bottom)} - {num(top)})",
                 num(parts.inter_height),
             ),
             Step(
                 "交集面积 (intersection)",
-                "|A\\cap B| = w h",
+                "I = |A\\cap B| = w h",
                 f"{num(parts.inter_width)}\\times{num(parts.inter_height)}",
                 num(parts.intersection),
             ),
@@ -103,13 +130,13 @@ def iou_example(
             ),
             Step(
                 "并集面积 (union)",
-                "|A\\cup B| = |A| + |B| - |A\\cap B|",
+                "U = |A| + |B| - I",
                 f"{num(parts.area_a)} + {num(parts.area_b)} - {num(parts.intersection)}",
                 num(parts.union),
             ),
             Step(
                 "交并比 (IoU)",
-                "\\frac{|A\\cap B|}{|A\\cup B|}",
+                "\\frac{I}{U} = \\frac{|A\\cap B|}{|A\\cup B|}",
                 f"\\frac{{{num(parts.intersection)}}}{{{num(parts.union)}}}",
                 num(parts.iou),
             ),
@@ -156,8 +183,14 @@ def removed_neighbours(
     return pairs
 
 
-def _box_list(indices: Sequence[int]) -> str:
-    return ",\\ ".join(f"b_{{{i}}}" for i in indices)
+def _box_set(indices: Sequence[int]) -> str:
+    """`\\{b_0, b_2\\}`, four boxes a line: eight in one line would not fit a phone."""
+    names = [f"b_{{{i}}}" for i in indices]
+    lines = [",\\ ".join(names[i : i + 4]) for i in range(0, len(names), 4)]
+    if len(lines) == 1:
+        return f"\\{{{lines[0]}\\}}"
+    body = ",\\\\ ".join(lines)
+    return f"\\begin{{array}}{{l}} \\{{{body}\\}} \\end{{array}}"
 
 
 @worked_example("nms-steps")
@@ -180,21 +213,22 @@ def nms_steps_example(
     order = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
     rows = []
     for number, step in enumerate(rounds, start=1):
-        overlaps = ",\\ ".join(
-            f"b_{{{other}}}{{:}}\\ {num(value)}" for other, value in step.overlaps
+        # One formula per box, so that a narrow cell wraps between them.
+        overlaps = ", ".join(
+            f"$b_{{{other}}}{{:}}\\ {num(value)}$" for other, value in step.overlaps
         )
         rows.append(
             (
                 str(number),
                 f"$b_{{{step.kept}}}\\ ({num(scores[step.kept])})$",
-                f"${overlaps}$" if overlaps else "无 (none left)",
-                f"${_box_list(step.suppressed)}$" if step.suppressed else "无 (none)",
+                overlaps or "无",
+                ", ".join(f"$b_{{{i}}}$" for i in step.suppressed) or "无",
             )
         )
     kept = [step.kept for step in rounds]
     notes = [
         Step(
-            f"b{survivor} 与已删除的 b{removed} 重叠，但删除的框不再抑制别的框 "
+            f"$b_{{{survivor}}}$ 与已删除的 $b_{{{removed}}}$ 重叠，但删除的框不再抑制别的框 "
             "(removed boxes suppress nothing)",
             f"\\operatorname{{IoU}}(b_{{{survivor}}}, b_{{{removed}}})",
             "",
@@ -202,6 +236,9 @@ def nms_steps_example(
         )
         for survivor, removed, value in removed_neighbours(boxes, rounds, iou_threshold)
     ]
+    ranked = [f"b_{{{i}}}\\,({num(scores[i])})" for i in order]
+    # Two boxes a line: eight scores in one line would not fit a phone.
+    ranking = " \\\\ > ".join(" > ".join(ranked[i : i + 2]) for i in range(0, len(ranked), 2))
     return WorkedExample(
         title=f"{len(boxes)} 个候选框 (candidate boxes), IoU 阈值 {iou_threshold:g}",
         steps=(
@@ -209,19 +246,15 @@ def nms_steps_example(
                 "按得分从高到低排序 (sort by score)",
                 "",
                 "",
-                " > ".join(f"b_{{{i}}}\\,({num(scores[i])})" for i in order),
+                f"\\begin{{array}}{{l}} {ranking} \\end{{array}}",
             ),
             Table(
-                header=("轮 (round)", "保留 (keep)", "与其余候选框的 IoU", "删除 (IoU > 阈值)"),
+                header=("轮", "保留 (keep)", "与其余框的 IoU", "删除"),
                 rows=tuple(rows),
-                caption="每轮取剩余候选中得分最高的框，删掉与它重叠过多的框 (greedy NMS)",
+                caption="每轮 (round) 保留剩余候选中得分最高的框，删除与它 IoU > 阈值的框 "
+                "(greedy NMS)",
             ),
-            Step(
-                "最终保留 (kept, by score)",
-                "",
-                "",
-                f"\\{{{_box_list(kept)}\\}}",
-            ),
+            Step("最终保留 (kept, by score)", "", "", _box_set(kept)),
             *notes,
         ),
     )

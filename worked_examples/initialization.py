@@ -60,7 +60,7 @@ def init_scale_example(fan_in: int = 256, fan_out: int = 512) -> WorkedExample:
             num(s.xavier_bound),
         ),
         Step(
-            "He 正态 (He normal std), ReLU gain √2",
+            "He 正态 (He normal std), ReLU gain $\\sqrt2$",
             "\\sigma = \\frac{\\sqrt 2}{\\sqrt{n_\\text{in}}} = \\sqrt{\\frac{2}{n_\\text{in}}}",
             f"\\sqrt{{\\frac{{2}}{{{num(fan_in)}}}}}",
             num(s.he_std),
@@ -95,4 +95,9 @@ def init_scale_example(fan_in: int = 256, fan_out: int = 512) -> WorkedExample:
             ),
         ),
     ]
-    return WorkedExample(title=f"fan_in = {fan_in}, fan_out = {fan_out}", steps=tuple(items))
+    return WorkedExample(
+        title=(
+            f"$n_{{\\text{{in}}}} = {fan_in}$ (fan_in), $n_{{\\text{{out}}}} = {fan_out}$ (fan_out)"
+        ),
+        steps=tuple(items),
+    )

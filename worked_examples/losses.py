@@ -63,8 +63,8 @@ def cross_entropy_gradient_example(
     y = np.zeros_like(z)
     y[target] = 1.0
     return WorkedExample(
-        title=f"softmax 交叉熵：z = ({', '.join(f'{v:g}' for v in logits)})，"
-        f"真实类别 {target} (从 0 编号)",
+        title=f"softmax 交叉熵：$z = ({', '.join(f'{v:g}' for v in logits)})$，"
+        f"真实类别 ${target}$ (从 0 编号)",
         steps=(
             Step(
                 "指数之和 (sum of exponentials)",
@@ -73,7 +73,7 @@ def cross_entropy_gradient_example(
                 num(r.total),
             ),
             Step(
-                f"真实类别的概率 (softmax, p_{target})",
+                f"真实类别的概率 (softmax, $p_{{{target}}}$)",
                 f"p_{{{target}}} = \\frac{{e^{{z_{{{target}}}}}}}{{S}}",
                 f"\\frac{{{num(float(r.exponentials[target]))}}}{{{num(r.total)}}}",
                 num(p_t),
@@ -85,7 +85,7 @@ def cross_entropy_gradient_example(
                 num(r.loss),
             ),
             Step(
-                "梯度 (gradient)：y 是 one-hot 标签",
+                "梯度 (gradient)：$y$ 是 one-hot 标签",
                 "\\frac{\\partial L}{\\partial z_i} = p_i - y_i",
                 f"{num(p_t)} - 1 \\ (i = {target})",
                 num(float(r.gradient[target])),
@@ -156,7 +156,7 @@ def loss_values_example(
     r = regression_losses(predictions, targets, delta)
     d = num(delta)
     return WorkedExample(
-        title=f"回归损失 (reduction = mean)：smooth L1 的 β = {delta:g}",
+        title=f"回归损失 (reduction = mean)：smooth L1 的 $\\beta = {delta:g}$",
         steps=(
             Table(
                 header=("$\\hat y_i$", "$y_i$", "$r_i$", "$|r_i|$", "$r_i^2$", "smooth L1"),
@@ -166,7 +166,7 @@ def loss_values_example(
                         y_hat, y, r.residuals, r.absolute, r.squared, r.smooth_l1, strict=True
                     )
                 ),
-                caption="残差 r = 预测 − 目标 (residual)",
+                caption="残差 $r$ = 预测 − 目标 (residual)",
             ),
             Step(
                 "平均绝对误差 (MAE, nn.L1Loss)",
@@ -181,14 +181,15 @@ def loss_values_example(
                 num(r.mse),
             ),
             Step(
-                f"smooth L1 (nn.SmoothL1Loss, β = {delta:g})：|r| < β 用二次，否则用线性",
-                "\\ell_i = \\begin{cases} 0.5\\,r_i^2/\\beta & |r_i| < \\beta \\\\ "
-                "|r_i| - 0.5\\,\\beta & \\text{otherwise} \\end{cases}",
+                f"smooth L1 (nn.SmoothL1Loss, $\\beta = {delta:g}$)："
+                "$|r| < \\beta$ 用二次，否则用线性",
+                "\\ell_i = \\begin{cases} \\frac{r_i^2}{2\\beta} & |r_i| < \\beta \\\\ "
+                "|r_i| - \\frac{\\beta}{2} & \\text{otherwise} \\end{cases}",
                 _mean_of(r.smooth_l1),
                 num(r.smooth_l1_mean),
             ),
             Step(
-                f"Huber (nn.HuberLoss, δ = {delta:g}) 是 smooth L1 的 δ 倍",
+                f"Huber (nn.HuberLoss, $\\delta = {delta:g}$) 是 smooth L1 的 $\\delta$ 倍",
                 "\\text{Huber}_\\delta = \\delta\\cdot\\text{SmoothL1}_{\\beta=\\delta}",
                 f"{d}\\times {num(r.smooth_l1_mean)}",
                 num(r.huber_mean),
@@ -234,27 +235,30 @@ def focal_loss_values_example(
     p_easy = float(p[easy])
     steps: list[Step | Table] = [
         Step(
-            "Focal loss (Lin et al. 2017)：样本都按正类算，α_t = α",
-            "FL(p_t) = -\\alpha_t (1-p_t)^{\\gamma}\\ln p_t",
+            "Focal loss (Lin et al. 2017)：样本都按正类算，$\\alpha_t = \\alpha$",
+            "\\text{FL} = -\\alpha_t (1-p_t)^{\\gamma}\\ln p_t",
             f"-{num(alpha)}\\,(1-p_t)^{{{num(gamma)}}}\\ln p_t",
         ),
         Table(
-            header=("$p_t$", "CE $=-\\ln p_t$", "$(1-p_t)^\\gamma$", "FL", "FL/CE"),
+            header=("$p_t$", "CE", "$(1-p_t)^\\gamma$", "FL"),
             rows=tuple(
                 _cells(*(float(v) for v in row))
-                for row in zip(p, r.cross_entropy, r.modulating, r.focal, r.ratio, strict=True)
+                for row in zip(p, r.cross_entropy, r.modulating, r.focal, strict=True)
             ),
-            caption="FL/CE = α(1−p_t)^γ：p_t 越大 (越容易)，损失被压得越低",
+            caption=(
+                "CE $= -\\ln p_t$，FL/CE $= \\alpha(1-p_t)^\\gamma$："
+                "$p_t$ 越大 (越容易)，损失被压得越低"
+            ),
         ),
         Step(
-            f"最容易的样本 p_t = {p_easy:g}：只看调制因子 (modulating factor)",
-            "\\frac{CE}{FL_{\\alpha=1}} = \\frac{1}{(1-p_t)^\\gamma}",
+            f"最容易的样本 $p_t = {num(p_easy)}$：只看调制因子 (modulating factor)",
+            "\\frac{\\text{CE}}{\\text{FL}_{\\alpha=1}} = \\frac{1}{(1-p_t)^\\gamma}",
             f"\\frac{{1}}{{{num(1 - p_easy)}^{{{num(gamma)}}}}}",
             num(1 / float(r.modulating[easy])),
         ),
         Step(
-            "再乘上 α (alpha-balanced)",
-            "\\frac{CE}{FL} = \\frac{1}{\\alpha(1-p_t)^\\gamma}",
+            "再乘上 $\\alpha$ (alpha-balanced)",
+            "\\frac{\\text{CE}}{\\text{FL}} = \\frac{1}{\\alpha(1-p_t)^\\gamma}",
             f"\\frac{{1}}{{{num(alpha)}\\times {num(float(r.modulating[easy]))}}}",
             num(1 / float(r.ratio[easy])),
         ),
@@ -264,15 +268,18 @@ def focal_loss_values_example(
         p_hard = float(p[hard])
         steps.append(
             Step(
-                f"相对最难的样本 p_t = {p_hard:g}：易样本多被压低的倍数",
-                "\\frac{(1-p_{hard})^\\gamma}{(1-p_{easy})^\\gamma}",
+                f"相对最难的样本 $p_t = {num(p_hard)}$：易样本多被压低的倍数",
+                "\\frac{(1-p_{\\text{hard}})^\\gamma}{(1-p_{\\text{easy}})^\\gamma}",
                 f"\\frac{{{num(float(r.modulating[hard]))}}}{{{num(float(r.modulating[easy]))}}}",
                 num(float(r.modulating[hard] / r.modulating[easy])),
             )
         )
     if math.isclose(gamma, 0.0):
-        steps.append(Step("γ = 0 时 FL 就是 α 加权的交叉熵 (alpha-balanced CE)"))
+        steps.append(Step("$\\gamma = 0$ 时 FL 就是 $\\alpha$ 加权的交叉熵 (alpha-balanced CE)"))
     return WorkedExample(
-        title=f"Focal loss：γ = {gamma:g}, α = {alpha:g}，p_t 是真实类别的概率",
+        title=(
+            f"Focal loss：$\\gamma = {num(gamma)}$, $\\alpha = {num(alpha)}$，"
+            "$p_t$ 是真实类别的概率"
+        ),
         steps=tuple(steps),
     )

@@ -44,15 +44,13 @@ def gelu_silu_values_example(points: list[float] | None = None) -> WorkedExample
     if not 1 <= len(chosen) <= 9 or any(abs(x) > 50 for x in chosen):
         raise BadParameter("points", "give 1 to 9 points between -50 and 50")
     rows = tuple(
-        (
-            f"${num(x)}$",
-            f"${num(max(x, 0.0))}$",
-            f"${num(gelu(x))}$",
-            f"${num(gelu_tanh(x))}$",
-            f"${num(silu(x))}$",
-        )
+        (f"${num(x)}$", f"${num(max(x, 0.0))}$", f"${num(gelu(x))}$", f"${num(silu(x))}$")
         for x in chosen
     )
+    approximation = tuple(
+        (f"${num(x)}$", f"${num(gelu(x))}$", f"${num(gelu_tanh(x))}$") for x in chosen
+    )
+    largest_gap = max(abs(gelu(x) - gelu_tanh(x)) for x in chosen)
     gelu_min, silu_min = minimum("gelu"), minimum("silu")
     return WorkedExample(
         title="GELU 与 SiLU 的取值 (values)",
@@ -61,12 +59,18 @@ def gelu_silu_values_example(points: list[float] | None = None) -> WorkedExample
                 "GELU",
                 "x\\,\\Phi(x) = \\frac{x}{2}\\left(1+\\operatorname{erf}\\frac{x}{\\sqrt2}\\right)",
             ),
+            Step("SiLU / Swish", "x\\,\\sigma(x) = \\frac{x}{1+e^{-x}}"),
+            Table(header=("$x$", "ReLU", "GELU", "SiLU"), rows=rows),
             Step(
                 "GELU 的 tanh 近似 (approximation)",
-                "\\frac{x}{2}\\left(1+\\tanh\\left(\\sqrt{2/\\pi}\\,(x+0.044715x^3)\\right)\\right)",
+                "\\begin{array}{l} \\frac{x}{2}\\left(1+\\tanh u\\right), \\\\ "
+                "u = \\sqrt{2/\\pi}\\,(x+0.044715x^3) \\end{array}",
             ),
-            Step("SiLU / Swish", "x\\,\\sigma(x) = \\frac{x}{1+e^{-x}}"),
-            Table(header=("x", "ReLU", "GELU", "GELU (tanh)", "SiLU"), rows=rows),
+            Table(
+                header=("$x$", "GELU", "tanh 近似"),
+                rows=approximation,
+                caption=f"这些点上两者最多差 ${num(largest_gap)}$ (largest gap)",
+            ),
             Step(
                 "GELU 的最小值 (non-monotonic: a dip below 0)",
                 "\\min_x \\operatorname{GELU}(x)",

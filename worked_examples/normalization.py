@@ -50,28 +50,35 @@ def _fraction(numerator: float, denominator: str) -> str:
     return f"{sign}\\frac{{{num(abs(numerator))}}}{{{denominator}}}"
 
 
-def _join_terms(*terms: str) -> str:
-    """Terms joined by + or -, whichever sign the next term starts with."""
-    text = terms[0]
+def _stacked(*terms: str) -> str:
+    """Terms joined by + or -, whichever sign the next term starts with, one term a line:
+    a phone has room for about one product of two numbers."""
+    lines = [terms[0]]
     for term in terms[1:]:
-        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
-    return text
+        lines.append(f"{{}}- {term[1:]}" if term.startswith("-") else f"{{}}+ {term}")
+    if len(lines) == 1:
+        return lines[0]
+    return "\\begin{array}{l} " + " \\\\ ".join(lines) + " \\end{array}"
 
 
 def _products(left: Vector, right: Vector) -> str:
-    """`a_1 \\times b_1 + ...`, negative factors in parentheses."""
-    return " + ".join(
-        f"{_factor(float(a))}\\times {_factor(float(b))}" for a, b in zip(left, right, strict=True)
+    """`a_1 \\times b_1 + ...`, negative factors in parentheses, one product a line."""
+    return _stacked(
+        *(
+            f"{_factor(float(a))}\\times {_factor(float(b))}"
+            for a, b in zip(left, right, strict=True)
+        )
     )
 
 
-def _plain(value: float) -> str:
-    """A number for plain text (labels, titles): 1e-5, not 1e-05."""
-    return f"{value:g}".replace("e-0", "e-").replace("e+0", "e+")
-
-
 def _math_list(values: Vector) -> str:
-    return ",\\ ".join(num(float(v)) for v in values)
+    """`a,\\ b,\\ c`; more than three values go on lines of at most three."""
+    texts = [num(float(v)) for v in values]
+    if len(texts) <= 3:
+        return ",\\ ".join(texts)
+    per_line = -(-len(texts) // -(-len(texts) // 3))  # balanced lines of at most three
+    lines = [",\\ ".join(texts[i : i + per_line]) for i in range(0, len(texts), per_line)]
+    return "\\begin{array}{l} " + ", \\\\ ".join(lines) + " \\end{array}"
 
 
 # --- feature scaling -------------------------------------------------------------------------
@@ -111,7 +118,7 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
     pick = 1  # the second value: the first is often the minimum, which scales to a dull 0
     xi = float(x[pick])
     return WorkedExample(
-        title=f"x = ({', '.join(f'{v:g}' for v in values)})，标准差用总体标准差 (除以 n)",
+        title=f"$x = ({', '.join(f'{v:g}' for v in values)})$，标准差用总体标准差 (除以 $n$)",
         steps=(
             Step(
                 "最小值与最大值 (min, max)",
@@ -126,7 +133,7 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
                 num(s.mean),
             ),
             Step(
-                "总体方差 (population variance, 除以 n 而非 n-1)",
+                "总体方差 (population variance, 除以 $n$ 而非 $n-1$)",
                 "\\sigma^2 = \\frac{1}{n}\\sum_{i} (x_i-\\mu)^2",
                 f"\\frac{{{_signed_sum((x - s.mean) ** 2)}}}{{{n}}}",
                 num(s.variance),
@@ -138,13 +145,13 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
                 num(s.std),
             ),
             Step(
-                f"最小-最大缩放 (min-max)，以 x = {xi:g} 为例",
+                f"最小-最大缩放 (min-max)，以 $x = {xi:g}$ 为例",
                 "x' = \\frac{x - x_{\\min}}{x_{\\max} - x_{\\min}}",
                 f"\\frac{{{_minus(num(xi), s.low)}}}{{{_minus(num(s.high), s.low)}}}",
                 num(float(s.min_max[pick])),
             ),
             Step(
-                f"标准化 (z-score)，以 x = {xi:g} 为例",
+                f"标准化 (z-score)，以 $x = {xi:g}$ 为例",
                 "z = \\frac{x - \\mu}{\\sigma}",
                 f"\\frac{{{_minus(num(xi), s.mean)}}}{{{num(s.std)}}}",
                 num(float(s.z_score[pick])),
@@ -155,7 +162,7 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
                     (f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
                     for a, b, c in zip(x, s.min_max, s.z_score, strict=True)
                 ),
-                caption="min-max 落在 [0, 1]；z-score 均值 0、标准差 1",
+                caption="min-max 落在 $[0, 1]$；z-score 均值 0、标准差 1",
             ),
         ),
     )
@@ -243,8 +250,8 @@ def batchnorm_forward_example(
     denominator = float(np.sqrt(r.variance + eps))
     eval_denominator = float(np.sqrt(r.running_var + eps))
     return WorkedExample(
-        title=f"BatchNorm 前向 (一个特征, m = {m})：γ = {gamma:g}, β = {beta:g}, "
-        f"momentum = {momentum:g}",
+        title=f"BatchNorm 前向 (一个特征, $m = {m}$)：$\\gamma = {gamma:g}$, $\\beta = {beta:g}$, "
+        f"momentum $\\alpha = {momentum:g}$",
         steps=(
             Step(
                 "批均值 (mini-batch mean)",
@@ -279,25 +286,24 @@ def batchnorm_forward_example(
             ),
             Step(
                 "无偏方差 (unbiased variance, 只用于 running_var)",
-                "\\frac{m}{m-1}\\sigma_B^2",
+                "s^2 = \\frac{m}{m-1}\\sigma_B^2",
                 f"\\frac{{{m}}}{{{m - 1}}}\\times {num(r.variance)}",
                 num(r.unbiased_variance),
             ),
             Step(
-                "更新 running_mean (初值 0)",
-                "(1-\\text{momentum})\\,\\hat\\mu + \\text{momentum}\\,\\mu_B",
+                "更新 running_mean $\\hat\\mu$ (初值 0)",
+                "\\hat\\mu \\leftarrow (1-\\alpha)\\,\\hat\\mu + \\alpha\\,\\mu_B",
                 f"{num(keep)}\\times 0 + {num(momentum)}\\times {_factor(r.mean)}",
                 num(r.running_mean),
             ),
             Step(
-                "更新 running_var (初值 1)",
-                "(1-\\text{momentum})\\,\\hat\\sigma^2 + \\text{momentum}\\,"
-                "\\frac{m}{m-1}\\sigma_B^2",
+                "更新 running_var $\\hat\\sigma^2$ (初值 1)",
+                "\\hat\\sigma^2 \\leftarrow (1-\\alpha)\\,\\hat\\sigma^2 + \\alpha\\, s^2",
                 f"{num(keep)}\\times 1 + {num(momentum)}\\times {num(r.unbiased_variance)}",
                 num(r.running_var),
             ),
             Step(
-                f"推理 (eval mode) 用 running 统计量，输入 x = {query:g}",
+                f"推理 (eval mode) 用 running 统计量，输入 $x = {query:g}$",
                 "y = \\gamma\\,\\frac{x-\\hat\\mu}{\\sqrt{\\hat\\sigma^2+\\epsilon}} + \\beta",
                 _minus(
                     f"{num(gamma)}\\times\\frac{{{_minus(num(query), r.running_mean)}}}"
@@ -420,7 +426,10 @@ def batchnorm_backward_example(
     centred = x - r.mean
     i = int(np.argmax(np.abs(centred)))  # an element where all three terms of dL/dx_i matter
     return WorkedExample(
-        title=f"BatchNorm 反向 (m = {m}, γ = {gamma:g})：上游梯度 g_i = ∂L/∂y_i",
+        title=(
+            f"BatchNorm 反向 ($m = {m}$, $\\gamma = {gamma:g}$)："
+            "上游梯度 $g_i = \\partial L/\\partial y_i$"
+        ),
         steps=(
             Step(
                 "前向回顾 (forward recap)",
@@ -435,43 +444,45 @@ def batchnorm_backward_example(
                 _math_list(r.x_hat),
             ),
             Step(
-                "对 β 的梯度 (dL/dβ)",
+                "对 $\\beta$ 的梯度",
                 "\\frac{\\partial L}{\\partial \\beta} = \\sum_i g_i",
                 _signed_sum(g),
                 num(r.d_beta),
             ),
             Step(
-                "对 γ 的梯度 (dL/dγ)",
+                "对 $\\gamma$ 的梯度",
                 "\\frac{\\partial L}{\\partial \\gamma} = \\sum_i g_i \\hat x_i",
                 _products(g, r.x_hat),
                 num(r.d_gamma),
             ),
             Step(
-                "对 x̂ 的梯度 (dL/dx̂)",
+                "对 $\\hat x_i$ 的梯度",
                 "\\frac{\\partial L}{\\partial \\hat x_i} = \\gamma g_i",
                 "",
                 _math_list(r.d_x_hat),
             ),
             Step(
-                "对方差的梯度 (dL/dσ²)",
+                "对方差 $\\sigma_B^2$ 的梯度",
                 "\\frac{\\partial L}{\\partial \\sigma_B^2} = -\\frac{1}{2s^3}\\sum_i "
                 "\\frac{\\partial L}{\\partial \\hat x_i}(x_i-\\mu_B)",
                 _fraction(-float(np.sum(r.d_x_hat * centred)), f"2\\times {num(s)}^3"),
                 num(r.d_variance),
             ),
             Step(
-                "对均值的梯度 (dL/dμ；经 σ² 的项为 0，因为 Σ(x_i-μ_B) = 0)",
+                "对均值 $\\mu_B$ 的梯度 "
+                "(经 $\\sigma_B^2$ 的项为 0，因为 $\\sum_i (x_i-\\mu_B) = 0$)",
                 "\\frac{\\partial L}{\\partial \\mu_B} = -\\frac{1}{s}\\sum_i "
                 "\\frac{\\partial L}{\\partial \\hat x_i}",
                 _fraction(-float(np.sum(r.d_x_hat)), num(s)),
                 num(r.d_mean),
             ),
             Step(
-                f"对输入的梯度 (dL/dx)，以 i = {i + 1} 为例",
-                "\\frac{\\partial L}{\\partial x_i} = \\frac{1}{s}\\frac{\\partial L}"
-                "{\\partial \\hat x_i} + \\frac{2(x_i-\\mu_B)}{m}\\frac{\\partial L}"
-                "{\\partial \\sigma_B^2} + \\frac{1}{m}\\frac{\\partial L}{\\partial \\mu_B}",
-                _join_terms(
+                f"对输入的梯度，以 $i = {i + 1}$ ($x_{{{i + 1}}} = {num(float(x[i]))}$) 为例",
+                "\\begin{array}{l} \\frac{\\partial L}{\\partial x_i} = \\frac{1}{s}"
+                "\\frac{\\partial L}{\\partial \\hat x_i} \\\\ \\quad {}+ \\frac{2(x_i-\\mu_B)}{m}"
+                "\\frac{\\partial L}{\\partial \\sigma_B^2} \\\\ \\quad {}+ \\frac{1}{m}"
+                "\\frac{\\partial L}{\\partial \\mu_B} \\end{array}",
+                _stacked(
                     _fraction(float(r.d_x_hat[i]), num(s)),
                     f"\\frac{{2\\times {_factor(float(centred[i]))}}}{{{m}}}\\times "
                     + _factor(r.d_variance),
@@ -480,27 +491,19 @@ def batchnorm_backward_example(
                 num(float(r.d_x[i])),
             ),
             Table(
-                header=(
-                    "$i$",
-                    "$x_i$",
-                    "$g_i$",
-                    "$\\partial L/\\partial x_i$",
-                    "数值梯度 (numeric)",
-                ),
+                header=("$x_i$", "$g_i$", "解析梯度", "数值梯度"),
                 rows=tuple(
-                    (
-                        f"${k}$",
-                        f"${num(float(a))}$",
-                        f"${num(float(b))}$",
-                        f"${num(float(c))}$",
-                        f"${num(float(d))}$",
-                    )
-                    for k, (a, b, c, d) in enumerate(zip(x, g, r.d_x, num_dx, strict=True), start=1)
+                    tuple(f"${num(float(v))}$" for v in row)
+                    for row in zip(x, g, r.d_x, num_dx, strict=True)
                 ),
-                caption="解析梯度 (Ioffe & Szegedy 2015) 与中心差分数值梯度",
+                caption=(
+                    "$\\partial L/\\partial x_i$：解析梯度 (Ioffe & Szegedy 2015) "
+                    "与中心差分数值梯度 (numeric)"
+                ),
             ),
             Step(
-                f"梯度检查 (gradient check：中心差分 h = {_plain(h)}，对所有 x_i、γ、β)",
+                f"梯度检查 (gradient check)：中心差分 $h = {num(h)}$，"
+                "对所有 $x_i$、$\\gamma$、$\\beta$",
                 "\\max\\left|\\frac{\\partial L}{\\partial \\theta} - "
                 "\\frac{L(\\theta+h)-L(\\theta-h)}{2h}\\right|",
                 "",
@@ -545,23 +548,23 @@ _AXES: dict[str, tuple[str, str, str]] = {
     # kind -> (label, mean formula, one set's name in the table)
     "bn": (
         "BatchNorm：每个通道一组，平均 N、H、W 三个轴 (axes N, H, W)",
-        "\\mu_c = \\frac{1}{NHW}\\sum_{n,h,w} x_{nchw}",
-        "通道 c (channel)",
+        "\\mu_c = \\frac{1}{NHW}\\sum\\limits_{n,h,w} x_{nchw}",
+        "通道 $c$ (channel)",
     ),
     "ln": (
         "LayerNorm：每个样本一组，平均 C、H、W (axes C, H, W)",
-        "\\mu_n = \\frac{1}{CHW}\\sum_{c,h,w} x_{nchw}",
-        "样本 n (sample)",
+        "\\mu_n = \\frac{1}{CHW}\\sum\\limits_{c,h,w} x_{nchw}",
+        "样本 $n$ (sample)",
     ),
     "in": (
         "InstanceNorm：每个样本的每个通道一组，平均 H、W (axes H, W)",
-        "\\mu_{nc} = \\frac{1}{HW}\\sum_{h,w} x_{nchw}",
-        "样本 n, 通道 c",
+        "\\mu_{nc} = \\frac{1}{HW}\\sum\\limits_{h,w} x_{nchw}",
+        "样本 $n$, 通道 $c$",
     ),
     "gn": (
-        "GroupNorm：每个样本的每组通道一组，平均 C/G、H、W (axes C/G, H, W)",
-        "\\mu_{ng} = \\frac{1}{(C/G)HW}\\sum_{c\\in g,\\,h,w} x_{nchw}",
-        "样本 n, 组 g (group)",
+        "GroupNorm：每个样本的每组通道一组，平均组内 $C/G$ 个通道和 H、W",
+        "\\mu_{ng} = \\frac{G}{CHW}\\sum\\limits_{c\\in g,\\,h,w} x_{nchw}",
+        "样本 $n$, 组 $g$ (group)",
     ),
 }
 
@@ -569,16 +572,15 @@ _AXES: dict[str, tuple[str, str, str]] = {
 def _set_names(kind: NormKind, n: int, c: int, groups: int) -> list[str]:
     """Zero-based names of the normalisation sets, in the order of the flattened statistics."""
     if kind == "bn":
-        return [f"c={j}" for j in range(c)]
+        return [f"$c={j}$" for j in range(c)]
     if kind == "ln":
-        return [f"n={i}" for i in range(n)]
+        return [f"$n={i}$" for i in range(n)]
     if kind == "in":
-        return [f"n={i}, c={j}" for i in range(n) for j in range(c)]
+        return [f"$n={i}$, $c={j}$" for i in range(n) for j in range(c)]
     per = c // groups
+    members = [", ".join(str(j) for j in range(k * per, (k + 1) * per)) for k in range(groups)]
     return [
-        f"n={i}, g={k} (c={k * per}..{(k + 1) * per - 1})" if per > 1 else f"n={i}, g={k} (c={k})"
-        for i in range(n)
-        for k in range(groups)
+        f"$n={i}$, $g={k}$ ($c \\in \\{{{members[k]}\\}}$)" for i in range(n) for k in range(groups)
     ]
 
 
@@ -590,7 +592,7 @@ def _set_size_formula(kind: NormKind, groups: int) -> tuple[str, str]:
         return "CHW", f"{c}\\times {h}\\times {w}"
     if kind == "in":
         return "HW", f"{h}\\times {w}"
-    return "(C/G)HW", f"({c}/{groups})\\times {h}\\times {w}"
+    return "CHW/G", f"{c}\\times {h}\\times {w}/{groups}"
 
 
 @worked_example("norm-layer-stats")
@@ -607,13 +609,13 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
     first = float(x[0, 0, 0, 0])
     steps: list[Step | Table] = [
         Table(
-            header=("n", "c", "$h=0$", "$h=1$"),
+            header=("$n$", "$c$", "$h=0$", "$h=1$"),
             rows=tuple(
                 (str(i), str(j), f"${num(float(x[i, j, 0, 0]))}$", f"${num(float(x[i, j, 1, 0]))}$")
                 for i in range(n)
                 for j in range(c)
             ),
-            caption=f"输入 x，形状 (N, C, H, W) = ({n}, {c}, {h}, {w})，下标从 0 开始",
+            caption=f"输入 $x$，形状 $(N, C, H, W) = ({n}, {c}, {h}, {w})$，下标从 0 开始",
         ),
         Step(label, formula, "", ""),
         Step(
@@ -631,7 +633,7 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
             caption=f"共 {mean.size} 组统计量 (sets of statistics)",
         ),
         Step(
-            f"归一化一个值 (normalise x[0,0,0,0]，ε = {_plain(NORM_EPS)})",
+            f"归一化一个值 (normalise $x_{{0,0,0,0}}$)，$\\epsilon = {num(NORM_EPS)}$",
             "\\hat x = \\frac{x-\\mu}{\\sqrt{\\sigma^2+\\epsilon}}",
             f"\\frac{{{_minus(num(first), first_mean)}}}"
             f"{{\\sqrt{{{num(first_var)} + {num(NORM_EPS)}}}}}",
@@ -639,10 +641,10 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
         ),
     ]
     if kind == "gn":
-        steps.append(Step(f"G = 1 时 GroupNorm 即 LayerNorm，G = C = {c} 时即 InstanceNorm"))
+        steps.append(Step(f"$G = 1$ 时 GroupNorm 即 LayerNorm，$G = C = {c}$ 时即 InstanceNorm"))
     if kind == "bn":
         steps.append(Step("推理时 BN 改用 running 统计量；LN、IN、GN 训练和推理算法相同"))
     else:
         steps.append(Step("统计量只依赖单个样本：与 batch 大小无关，训练和推理算法相同"))
-    title_kind = {"bn": "BN", "ln": "LN", "in": "IN", "gn": f"GN (G = {groups})"}[kind]
+    title_kind = {"bn": "BN", "ln": "LN", "in": "IN", "gn": f"GN ($G = {groups}$)"}[kind]
     return WorkedExample(title=f"{title_kind} 在哪些轴上求均值和方差", steps=tuple(steps))

@@ -189,10 +189,11 @@ def sgd_momentum_nag_example(
     v_prev = [0.0, *mom.states][k]
     v_prev_nag = [0.0, *nag.states][k]
     t = k + 1
+    direction = nag.grads[k] + momentum * nag.states[k]  # what torch's Nesterov step uses
     items: list[Step | Table] = [
         Step(
-            "梯度 (gradient)",
-            "g = f'(w) = c\\,w,\\quad f(w) = \\tfrac12 c w^2",
+            "梯度 (gradient)，$f(w) = \\tfrac12 c w^2$",
+            "g = f'(w) = c\\,w",
             f"{num(curvature)} \\times {_p(start)}",
             num(sgd.grads[0]),
         ),
@@ -204,35 +205,43 @@ def sgd_momentum_nag_example(
         ),
         _trace_table(sgd, "SGD", "", show_state=False),
         Step(
-            f"动量 速度 (momentum buffer), t={t}",
+            f"动量速度 (momentum buffer), $t={t}$",
             f"v_{t} = \\mu v_{t - 1} + g_{t}",
             f"{num(momentum)} \\times {_p(v_prev)} + {_p(mom.grads[k])}",
             num(mom.states[k]),
         ),
         Step(
-            f"动量 更新 (momentum update), t={t}",
+            f"动量更新 (momentum update), $t={t}$",
             f"w_{t} = w_{t - 1} - \\eta v_{t}",
             f"{num(w_prev)} - {num(lr)} \\times {_p(mom.states[k])}",
             num(mom.weights[k]),
         ),
-        _trace_table(mom, "Momentum (v_0 = 0)", "v_t"),
+        _trace_table(mom, "Momentum ($v_0 = 0$)", "v_t"),
         Step(
-            f"NAG 速度 (Nesterov buffer), t={t}",
+            f"NAG 速度 (Nesterov buffer), $t={t}$",
             f"v_{t} = \\mu v_{t - 1} + g_{t}",
             f"{num(momentum)} \\times {_p(v_prev_nag)} + {_p(nag.grads[k])}",
             num(nag.states[k]),
         ),
         Step(
-            f"NAG 更新 (Nesterov update), t={t}",
+            f"NAG 更新方向 (look-ahead direction), $t={t}$",
+            f"g_{t} + \\mu v_{t}",
+            f"{_p(nag.grads[k])} + {num(momentum)} \\times {_p(nag.states[k])}",
+            num(direction),
+        ),
+        Step(
+            f"NAG 更新 (Nesterov update), $t={t}$",
             f"w_{t} = w_{t - 1} - \\eta (g_{t} + \\mu v_{t})",
-            f"{num(w_prev_nag)} - {num(lr)} \\times ({_p(nag.grads[k])} + "
-            f"{num(momentum)} \\times {_p(nag.states[k])})",
+            f"{num(w_prev_nag)} - {num(lr)} \\times {_p(direction)}",
             num(nag.weights[k]),
         ),
         _trace_table(nag, "NAG, torch.optim.SGD(nesterov=True)", "v_t"),
     ]
     return WorkedExample(
-        title=f"f(w) = {curvature:g}·w²/2, w0 = {start:g}, lr = {lr:g}, momentum = {momentum:g}",
+        title=(
+            f"$f(w) = \\tfrac12 c w^2$, $c = {num(curvature)}$, $w_0 = {num(start)}$, "
+            f"$\\eta = {num(lr)}$, $\\mu = {num(momentum)}$"
+        ),
         steps=tuple(items),
     )
 
@@ -252,33 +261,33 @@ def adagrad_rmsprop_example(
     g1, last = gs[0], len(gs)
     items: list[Step | Table] = [
         Step(
-            "AdaGrad 累积 (accumulator), t=1",
+            "AdaGrad 累积 (accumulator), $t=1$",
             "G_1 = G_0 + g_1^2",
             f"0 + {_p(g1)}^2",
             num(ada.states[0]),
         ),
         Step(
-            "AdaGrad 步长 (step), t=1",
+            "AdaGrad 步长 (step), $t=1$",
             "\\Delta w_1 = \\frac{\\eta\\, g_1}{\\sqrt{G_1} + \\epsilon}",
             f"\\frac{{{num(lr)} \\times {_p(g1)}}}{{\\sqrt{{{num(ada.states[0])}}} + {num(eps)}}}",
             num(ada.steps[0]),
         ),
-        _trace_table(ada, "AdaGrad, torch.optim.Adagrad (w_0 = 0)", "G_t"),
+        _trace_table(ada, "AdaGrad, torch.optim.Adagrad ($w_0 = 0$)", "G_t"),
         Step(
-            "RMSProp 滑动平均 (moving average), t=1",
+            "RMSProp 滑动平均 (moving average), $t=1$",
             "E_1 = \\rho E_0 + (1-\\rho) g_1^2",
             f"{num(rho)} \\times 0 + {num(1 - rho)} \\times {_p(g1)}^2",
             num(rms.states[0]),
         ),
         Step(
-            "RMSProp 步长 (step), t=1",
+            "RMSProp 步长 (step), $t=1$",
             "\\Delta w_1 = \\frac{\\eta\\, g_1}{\\sqrt{E_1} + \\epsilon}",
             f"\\frac{{{num(lr)} \\times {_p(g1)}}}{{\\sqrt{{{num(rms.states[0])}}} + {num(eps)}}}",
             num(rms.steps[0]),
         ),
-        _trace_table(rms, f"RMSProp, torch.optim.RMSprop(alpha={rho:g}) (w_0 = 0)", "E_t"),
+        _trace_table(rms, f"RMSProp, torch.optim.RMSprop(alpha={rho:g}) ($w_0 = 0$)", "E_t"),
         Step(
-            f"有效学习率 (effective learning rate), t={last}",
+            f"有效学习率 (effective learning rate), $t={last}$",
             f"\\frac{{\\eta}}{{\\sqrt{{G_{{{last}}}}}}}\\ \\text{{vs}}\\ "
             f"\\frac{{\\eta}}{{\\sqrt{{E_{{{last}}}}}}}",
             "",
@@ -286,7 +295,10 @@ def adagrad_rmsprop_example(
         ),
     ]
     return WorkedExample(
-        title=f"gradients {gs}, lr = {lr:g}, rho = {rho:g}, eps = {eps:g}",
+        title=(
+            f"梯度 $g = ({', '.join(num(g) for g in gs)})$, $\\eta = {num(lr)}$, "
+            f"$\\rho = {num(rho)}$, $\\epsilon = {num(eps)}$"
+        ),
         steps=tuple(items),
     )
 
@@ -314,31 +326,31 @@ def adam_steps_example(
     raw = adam_first_step_uncorrected(first.g, lr, beta1, beta2, eps)
     items: list[Step | Table] = [
         Step(
-            "一阶矩 (first moment), t=1",
+            "一阶矩 (first moment), $t=1$",
             "m_1 = \\beta_1 m_0 + (1-\\beta_1) g_1",
             f"{num(beta1)} \\times 0 + {num(1 - beta1)} \\times {_p(first.g)}",
             num(first.m),
         ),
         Step(
-            "二阶矩 (second moment), t=1",
+            "二阶矩 (second moment), $t=1$",
             "v_1 = \\beta_2 v_0 + (1-\\beta_2) g_1^2",
             f"{num(beta2)} \\times 0 + {num(1 - beta2)} \\times {_p(first.g)}^2",
             num(first.v),
         ),
         Step(
-            "偏差修正 (bias correction), t=1",
+            "偏差修正 (bias correction), $t=1$",
             "\\hat m_1 = \\frac{m_1}{1-\\beta_1^1}",
             f"\\frac{{{num(first.m)}}}{{{num(1 - beta1)}}}",
             num(first.m_hat),
         ),
         Step(
-            "偏差修正 (bias correction), t=1",
+            "偏差修正 (bias correction), $t=1$",
             "\\hat v_1 = \\frac{v_1}{1-\\beta_2^1}",
             f"\\frac{{{num(first.v)}}}{{{num(1 - beta2)}}}",
             num(first.v_hat),
         ),
         Step(
-            "更新步长 (step), t=1",
+            "更新步长 (step), $t=1$",
             "\\Delta w_1 = \\frac{\\eta\\, \\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}",
             f"\\frac{{{num(lr)} \\times {_p(first.m_hat)}}}"
             f"{{\\sqrt{{{num(first.v_hat)}}} + {num(eps)}}}",
@@ -349,7 +361,7 @@ def adam_steps_example(
             rows=tuple(
                 (f"${s.t}$", f"${num(s.g)}$", f"${num(s.m)}$", f"${num(s.v)}$") for s in states
             ),
-            caption="原始矩 (raw moments), m_0 = v_0 = 0",
+            caption="原始矩 (raw moments), $m_0 = v_0 = 0$",
         ),
         Table(
             header=("$t$", "$\\hat m_t$", "$\\hat v_t$", "$\\Delta w_t$", "$w_t$"),
@@ -363,7 +375,7 @@ def adam_steps_example(
                 )
                 for s in states
             ),
-            caption="修正后 (bias-corrected), torch.optim.Adam, w_0 = 0",
+            caption="修正后 (bias-corrected), torch.optim.Adam, $w_0 = 0$",
         ),
         Step(
             "不修正的第一步 (first step without correction)",
@@ -381,6 +393,9 @@ def adam_steps_example(
         ),
     ]
     return WorkedExample(
-        title=f"gradients {gs}, lr = {lr:g}, beta1 = {beta1:g}, beta2 = {beta2:g}, eps = {eps:g}",
+        title=(
+            f"梯度 $g = ({', '.join(num(g) for g in gs)})$, $\\eta = {num(lr)}$, "
+            f"$\\beta_1 = {num(beta1)}$, $\\beta_2 = {num(beta2)}$, $\\epsilon = {num(eps)}$"
+        ),
         steps=tuple(items),
     )

@@ -120,7 +120,7 @@ def weight_penalty_example(
                 tuple(f"${num(float(v))}$" for v in row)
                 for row in zip(w, g, sgd_l1, sgd_l2, decay, strict=True)
             ),
-            caption=f"一步 SGD (one step), η = {lr:g}, λ = {lam:g}; L2 = decay",
+            caption=f"一步 SGD (one step), $\\eta = {lr:g}$, $\\lambda = {lam:g}$; L2 = decay",
         ),
         Table(
             header=("$w$", "$g$", "Adam + L2", "AdamW"),
@@ -128,12 +128,14 @@ def weight_penalty_example(
                 tuple(f"${num(float(v))}$" for v in row)
                 for row in zip(w, g, adam_l2, adamw, strict=True)
             ),
-            caption="Adam 第一步的 Δw (w' = w - Δw): L2 梯度被 Adam 归一化, AdamW 直接减 ηλw"
-            " (Loshchilov & Hutter 2019)",
+            caption="Adam 第一步的 $\\Delta w$ ($w' = w - \\Delta w$): L2 梯度被 Adam 归一化, "
+            "AdamW 直接减 $\\eta\\lambda w$ (Loshchilov & Hutter 2019)",
         ),
     ]
     return WorkedExample(
-        title=f"w = {list(map(float, w))}, lambda = {lam:g}, lr = {lr:g}",
+        title=(
+            f"$w = ({', '.join(num(float(v)) for v in w)})$, $\\lambda = {lam:g}$, $\\eta = {lr:g}$"
+        ),
         steps=tuple(items),
     )
 
@@ -211,11 +213,11 @@ def inverted_dropout_example(
                 (f"${num(float(a))}$", f"${int(b)}$", f"${num(float(c))}$", f"${num(float(d))}$")
                 for a, b, c, d in zip(x, mask, out, mean, strict=True)
             ),
-            caption=f"ȳ: {samples:,} 个掩码的平均 (mean over masks); PyTorch nn.Dropout(p={p:g}):"
-            " p 为丢弃概率 (drop), q = 1 - p 为保留概率 (keep)",
+            caption=f"$\\bar y$: {samples:,} 个掩码的平均 (mean over masks); "
+            f"PyTorch nn.Dropout(p={p:g}): $p$ 为丢弃概率 (drop), $q = 1 - p$ 为保留概率 (keep)",
         ),
     ]
     return WorkedExample(
-        title=f"x = {list(map(float, x))}, p = {p:g} (drop), seed = {seed}",
+        title=f"$x = ({', '.join(num(float(v)) for v in x)})$, $p = {p:g}$ (drop), seed = {seed}",
         steps=tuple(items),
     )

@@ -50,7 +50,14 @@ def learning_rate(
     return base_lr * (1.0 + math.cos(math.pi * progress)) / 2.0
 
 
-def _formula(schedule: Schedule, warmup_steps: int) -> str:
+WARMUP_FORMULA = "\\eta_t = \\eta_0\\, t / W"
+# The cosine branch after warmup: one line of its own, the whole case split does not fit a phone.
+AFTER_WARMUP_FORMULA = (
+    "\\eta_t = \\tfrac12 \\eta_0 \\left(1 + \\cos\\frac{\\pi (t - W)}{T - W}\\right)"
+)
+
+
+def _formula(schedule: Schedule, t: int, warmup_steps: int) -> str:
     if schedule == "step":
         return "\\eta_t = \\eta_0\\, \\gamma^{\\lfloor t/s \\rfloor}"
     if schedule == "exponential":
@@ -59,11 +66,7 @@ def _formula(schedule: Schedule, warmup_steps: int) -> str:
         return "\\eta_t = \\tfrac12 \\eta_0 \\left(1 + \\cos\\frac{\\pi t}{T}\\right)"
     if schedule == "polynomial":
         return "\\eta_t = \\eta_0 \\left(1 - \\frac{t}{T}\\right)^{p}"
-    return (
-        "\\eta_t = \\begin{cases} \\eta_0\\, t / W & t < W \\\\ "
-        "\\tfrac12 \\eta_0 \\left(1 + \\cos\\frac{\\pi (t - W)}{T - W}\\right) & t \\ge W"
-        f"\\end{{cases}},\\ W = {warmup_steps}"
-    )
+    return WARMUP_FORMULA if t < warmup_steps else AFTER_WARMUP_FORMULA
 
 
 def _substituted(
@@ -127,12 +130,20 @@ _NAMES = {
     "warmup-cosine": "线性预热 + 余弦 (linear warmup + cosine)",
 }
 _SETTINGS = {
-    "step": "StepLR: step_size s = {step_size}, gamma = {step_gamma:g}",
-    "exponential": "ExponentialLR: gamma = {exp_gamma:g}",
-    "cosine": "CosineAnnealingLR: T_max = {total_steps}, eta_min = 0",
-    "polynomial": "PolynomialLR: total_iters = {total_steps}, power p = {power:g}",
-    "warmup-cosine": "warmup W = {warmup_steps}, then cosine to 0 at T = {total_steps}",
+    "step": "StepLR(step_size={step_size}, gamma={step_gamma:g})："
+    "$s = {step_size}$, $\\gamma = {step_gamma:g}$",
+    "exponential": "ExponentialLR(gamma={exp_gamma:g})：$\\gamma = {exp_gamma:g}$",
+    "cosine": "CosineAnnealingLR(T_max={total_steps}, eta_min=0)：$T = {total_steps}$",
+    "polynomial": "PolynomialLR(total_iters={total_steps}, power={power:g})："
+    "$T = {total_steps}$, $p = {power:g}$",
+    "warmup-cosine": "预热 $W = {warmup_steps}$ 步，之后按余弦在 $T = {total_steps}$ 步时降到 0",
 }
+
+
+def _name(schedule: Schedule, t: int, warmup_steps: int) -> str:
+    if schedule != "warmup-cosine":
+        return _NAMES[schedule]
+    return "线性预热 (linear warmup)" if t < warmup_steps else "预热后余弦 (cosine after warmup)"
 
 
 @worked_example("lr-schedule-values")
@@ -155,10 +166,11 @@ def lr_schedule_values_example(
     # Substitute at the first step past the start, where the schedule has begun to act.
     shown = next((i for i, t in enumerate(at) if t > 0), 0)
     substituted = _substituted(schedule, base_lr, total_steps, at[shown], settings)
+    t_shown = at[shown]
     items: list[Step | Table] = [
         Step(
-            f"{_NAMES[schedule]}, t={at[shown]}",
-            _formula(schedule, warmup_steps),
+            f"{_name(schedule, t_shown, warmup_steps)}, $t={t_shown}$",
+            _formula(schedule, t_shown, warmup_steps),
             substituted,
             num(rates[shown]),
         ),
@@ -171,7 +183,15 @@ def lr_schedule_values_example(
             caption=_SETTINGS[schedule].format(total_steps=total_steps, **asdict(settings)),
         ),
     ]
+    if schedule == "warmup-cosine":
+        # The branch that the substitution above did not use, as a formula.
+        other = (
+            Step(f"预热之后 (after warmup), $t \\ge W = {warmup_steps}$", AFTER_WARMUP_FORMULA)
+            if t_shown < warmup_steps
+            else Step(f"预热期间 (during warmup), $t < W = {warmup_steps}$", WARMUP_FORMULA)
+        )
+        items.insert(1, other)
     return WorkedExample(
-        title=f"{schedule}, base_lr = {base_lr:g}, total_steps = {total_steps}",
+        title=f"{schedule}：$\\eta_0 = {base_lr:g}$, $T = {total_steps}$",
         steps=tuple(items),
     )

@@ -32,27 +32,33 @@ def attention_params_example(
     total = attention_parameters(d_model, bias)
     bias_term = f" + {num(d_model)}" if bias else ""
     return WorkedExample(
-        title=f"d_model={d_model}, h={heads}, bias={'yes' if bias else 'no'}",
+        title=(
+            f"$d_{{\\text{{model}}}} = {d_model}$, $h = {heads}$, "
+            f"bias={'True' if bias else 'False'}"
+        ),
         steps=(
             Step(
                 "每个头的维度 (per-head dimension)",
-                "d_k = d_{model}/h",
+                "d_k = d_{\\text{model}}/h",
                 f"{num(d_model)}/{num(heads)}",
                 num(d_k),
             ),
             Step(
-                "一个投影矩阵 (one projection: h 个头拼在一起)",
-                "d_{model}\\cdot(h\\, d_k)" + (" + d_{model}" if bias else ""),
+                "一个投影矩阵 (one projection: $h$ 个头拼在一起)",
+                "d_{\\text{model}}\\cdot(h\\, d_k)" + (" + d_{\\text{model}}" if bias else ""),
                 f"{num(d_model)}\\times{num(d_model)}{bias_term}",
                 num(per_projection),
             ),
             Step(
                 "Q、K、V、输出共 4 个投影 (total)",
-                "4d_{model}^2" + (" + 4d_{model}" if bias else ""),
+                "4d_{\\text{model}}^2" + (" + 4d_{\\text{model}}" if bias else ""),
                 f"4\\times{num(per_projection)}",
                 num(total),
             ),
-            Step("与头数 h 无关：h 只决定如何把 d_model 切成多个头 (independent of h)"),
+            Step(
+                "与头数 $h$ 无关：$h$ 只决定如何把 $d_{\\text{model}}$ 切成多个头 "
+                "(independent of $h$)"
+            ),
         ),
     )
 
@@ -94,17 +100,20 @@ def attention_scaling_example(
         raise BadParameter("rows", "must be between 10 and 100000")
     stats = attention_scaling_stats(d_k, keys, rows, seed)
     return WorkedExample(
-        title=f"d_k={d_k}，每行 {keys} 个键，模拟 {rows} 行 (q、k 各分量独立 N(0,1))",
+        title=(
+            f"$d_k = {d_k}$，每行 {keys} 个键，模拟 {rows} 行 "
+            "($q$、$k$ 各分量独立 $\\mathcal{N}(0, 1)$)"
+        ),
         steps=(
             Step(
-                "点积的方差 (variance of q·k, theory)",
+                "点积的方差 (variance of $q\\cdot k$, theory)",
                 "\\operatorname{Var}(q\\cdot k) = \\sum_{i=1}^{d_k} \\operatorname{Var}(q_i k_i)",
                 f"{num(d_k)}\\times 1",
                 num(d_k),
             ),
             Step("模拟得到的方差 (simulated)", "", "", num(stats.variance_unscaled)),
             Step(
-                "除以 √d_k 之后 (after scaling)",
+                "除以 $\\sqrt{d_k}$ 之后 (after scaling)",
                 "\\operatorname{Var}\\left(\\frac{q\\cdot k}{\\sqrt{d_k}}\\right)",
                 f"\\frac{{{num(d_k)}}}{{{num(d_k)}}}",
                 f"1 \\;(\\text{{simulated }} {num(stats.variance_scaled)})",
@@ -143,21 +152,24 @@ def attention_cost_example(
     projections, scores, weighted = attention_cost(seq_len, d_model)
     doubled = attention_cost(2 * seq_len, d_model)
     return WorkedExample(
-        title=f"n={seq_len}, d_model={d_model}, h={heads} (MACs: multiply-accumulates)",
+        title=(
+            f"$n = {seq_len}$, $d_{{\\text{{model}}}} = {d_model}$, $h = {heads}$ "
+            "(MACs: multiply-accumulates)"
+        ),
         steps=(
             Step(
                 "Q、K、V、输出投影 (projections)",
-                "4 n d_{model}^2",
+                "4 n d_{\\text{model}}^2",
                 f"4\\times{num(seq_len)}\\times{num(d_model)}^2",
                 num(projections),
             ),
             Step(
-                "注意力分数 QKᵀ (all heads)",
-                "h\\cdot n^2 d_k = n^2 d_{model}",
+                "注意力分数 $QK^\\top$ (all heads)",
+                "h\\cdot n^2 d_k = n^2 d_{\\text{model}}",
                 f"{num(seq_len)}^2\\times{num(d_model)}",
                 num(scores),
             ),
-            Step("加权求和 AV (all heads)", "n^2 d_{model}", "", num(weighted)),
+            Step("加权求和 $AV$ (all heads)", "n^2 d_{\\text{model}}", "", num(weighted)),
             Step(
                 "注意力矩阵大小 (attention weights stored)",
                 "h\\cdot n^2",
@@ -165,7 +177,7 @@ def attention_cost_example(
                 num(heads * seq_len * seq_len),
             ),
             Step(
-                "序列长度翻倍时 n² 项 (n doubled)",
+                "序列长度翻倍时 $n^2$ 项 ($n$ doubled)",
                 "\\frac{(2n)^2}{n^2}",
                 f"\\frac{{{num(doubled[1])}}}{{{num(scores)}}}",
                 num(doubled[1] / scores),
@@ -208,29 +220,32 @@ def float_formats_example(formats: list[str] | None = None) -> WorkedExample:
     for name in chosen:
         if name not in LAYOUTS:
             raise BadParameter("formats", f"'{name}' is not one of fp32, fp16, bf16")
-    rows = []
-    for name in chosen:
-        limits = format_limits(name)
-        rows.append(
-            (
-                name,
-                f"$1 + {limits.exponent_bits} + {limits.mantissa_bits}$",
-                f"${num(limits.max_value, 5)}$",
-                f"${num(limits.min_normal, 5)}$",
-                f"${num(limits.epsilon, 5)}$",
-            )
+    limits = {name: format_limits(name) for name in chosen}
+
+    def values(quantity: str, header: str) -> Table:
+        """One small table per quantity: three 10^38-sized numbers side by side need 400 px."""
+        return Table(
+            header=("格式 (format)", header),
+            rows=tuple((name, f"${num(getattr(limits[name], quantity), 5)}$") for name in chosen),
         )
+
     return WorkedExample(
         title="由位数算出的数值范围 (from the bit layout)",
         steps=(
-            Step("最大值 (largest finite)", "(2 - 2^{-m})\\cdot 2^{2^{e-1}-1}"),
-            Step("最小正规数 (smallest normal)", "2^{2 - 2^{e-1}}"),
-            Step("机器精度 (epsilon: gap after 1)", "2^{-m}"),
             Table(
-                header=("格式", "符号+指数+尾数", "最大值", "最小正规数", "epsilon"),
-                rows=tuple(rows),
-                caption="e: 指数位数, m: 尾数位数",
+                header=("格式 (format)", "符号 + 指数 + 尾数"),
+                rows=tuple(
+                    (name, f"$1 + {limits[name].exponent_bits} + {limits[name].mantissa_bits}$")
+                    for name in chosen
+                ),
+                caption="$e$: 指数位数, $m$: 尾数位数",
             ),
+            Step("最大值 (largest finite)", "(2 - 2^{-m})\\cdot 2^{2^{e-1}-1}"),
+            values("max_value", "最大值"),
+            Step("最小正规数 (smallest normal)", "2^{2 - 2^{e-1}}"),
+            values("min_normal", "最小正规数"),
+            Step("机器精度 (epsilon: gap after 1)", "2^{-m}"),
+            values("epsilon", "epsilon"),
         ),
     )
 
@@ -247,7 +262,7 @@ def loss_scaling_example(gradient: float = 1e-8, scale: float = 65536.0) -> Work
     scaled_fp16 = float(np.float16(scaled))
     recovered = float(np.float32(scaled_fp16) / np.float32(scale))
     return WorkedExample(
-        title=f"梯度 {gradient:g}，损失缩放因子 S = {scale:g}",
+        title=f"梯度 $g = {num(gradient)}$，损失缩放因子 $S = {num(scale)}$",
         steps=(
             Step(
                 "fp16 能表示的最小正数 (smallest subnormal)", "2^{-24}", "", num(fp16.min_subnormal)
