@@ -84,6 +84,7 @@ def _add_render_rules(md: MarkdownIt) -> None:
         "math_block": _math_block,
         "math_block_label": _math_block,
         "text_special": _text_special,
+        "softbreak": _softbreak,
         "fence": _fence,
         "image": _image,
     }
@@ -112,6 +113,21 @@ def _math_block(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     return '<div class="math">\\[' + escapeHtml(tokens[idx].content.strip()) + "\\]</div>\n"
+
+
+# Chinese and Japanese text has no spaces: a line break of the source between such
+# characters must not become one (a browser shows a newline as a space).
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+
+
+def _softbreak(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    before = tokens[idx - 1].content[-1:] if idx > 0 else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+    if tokens[idx - 1].type == "math_inline" and tokens[idx - 1].meta.get("glue"):
+        before = tokens[idx - 1].meta["glue"][-1]
+    return "" if CJK.match(before) or CJK.match(after) else "\n"
 
 
 def _text_special(
