@@ -43,23 +43,29 @@ def make_parser() -> MarkdownIt:
     return md
 
 
-# Punctuation that must not start a line (kinsoku): CSS alone cannot keep it
-# beside a formula, which the browser sees as a separate box.
+# Punctuation that must not start a line, or end one (kinsoku): CSS alone cannot
+# keep it beside a formula, which the browser sees as a separate box.
 CLOSING_PUNCTUATION = re.compile(r"^[，。；、：）！？」』】〉》,.;:)!?]+")
+OPENING_PUNCTUATION = re.compile(r"[（「『【〈《(]+$")
 
 
 def _glue_punctuation(state: StateCore) -> None:
-    """Moves closing punctuation right after an inline formula into the formula's
-    token (`meta["glue"]`), so the renderer keeps both on one line."""
+    """Moves the punctuation right after an inline formula (`meta["glue"]`) and an
+    opening bracket right before it (`meta["lead"]`) into the formula's token, so
+    the renderer keeps them on one line."""
     for block in state.tokens:
         children = block.children or []
-        for formula, following in pairwise(children):
-            if formula.type != "math_inline" or following.type != "text":
-                continue
-            glue = CLOSING_PUNCTUATION.match(following.content)
-            if glue is not None:
-                formula.meta["glue"] = glue[0]
-                following.content = following.content[glue.end() :]
+        for first, second in pairwise(children):
+            if first.type == "math_inline" and second.type == "text":
+                glue = CLOSING_PUNCTUATION.match(second.content)
+                if glue is not None:
+                    first.meta["glue"] = glue[0]
+                    second.content = second.content[glue.end() :]
+            if first.type == "text" and second.type == "math_inline":
+                lead = OPENING_PUNCTUATION.search(first.content)
+                if lead is not None:
+                    second.meta["lead"] = lead[0]
+                    first.content = first.content[: lead.start()]
 
 
 def _report_nesting_overflow(md: MarkdownIt) -> None:
@@ -97,8 +103,10 @@ def _math_inline(
 ) -> str:
     # Anki's MathJax reads \( \); escaping keeps `<` from opening a tag.
     formula = "\\(" + escapeHtml(tokens[idx].content) + "\\)"
-    glue = tokens[idx].meta.get("glue")
-    return f'<span class="nobreak">{formula}{escapeHtml(glue)}</span>' if glue else formula
+    lead, glue = tokens[idx].meta.get("lead", ""), tokens[idx].meta.get("glue", "")
+    if not (lead or glue):
+        return formula
+    return f'<span class="nobreak">{escapeHtml(lead)}{formula}{escapeHtml(glue)}</span>'
 
 
 def _math_inline_double(

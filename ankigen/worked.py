@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from markdown_it.common.utils import escapeHtml
@@ -92,12 +93,20 @@ def _math(latex: str) -> str:
     return "\\(" + escapeHtml(latex) + "\\)"
 
 
+STACKED = re.compile(r"^\\begin\{array\}\{")
+# A piece that starts with its own relation (`\le 0.25^n`) takes no `=` before it.
+RELATION = re.compile(r"\s*(?:[<>=]|\\(?:le|leq|ge|geq|approx|ne|neq|sim|equiv|to)(?![A-Za-z]))")
+
+
 def _render_step(step: Step) -> str:
     """Formula, substitution and result on lines of their own: a phone is narrow."""
     pieces = [f'<span class="we-label">{_cell(step.label)}</span>']
     chain = [piece for piece in (step.formula, step.substituted, step.result) if piece]
     for index, piece in enumerate(chain):
-        latex = piece if index == 0 else "= " + piece
+        # A piece written on several lines (an array) hangs from its first line, so
+        # the `=` before it stands beside that line, not beside its middle.
+        piece = STACKED.sub(r"\\begin{array}[t]{", piece, count=1)
+        latex = piece if index == 0 or RELATION.match(piece) else "= " + piece
         pieces.append(f'<span class="we-math">{_math(latex)}</span>')
     return "<li>" + "".join(pieces) + "</li>"
 
@@ -107,9 +116,11 @@ def _render_table(table: Table) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
     )
-    caption = f"<caption>{_cell(table.caption)}</caption>" if table.caption else ""
+    # The caption is a line of the step, not a <caption>: it then wraps at the box's
+    # width rather than the table's, and the step's number stands beside it.
+    caption = f'<span class="we-label">{_cell(table.caption)}</span>' if table.caption else ""
     return (
-        f'<li class="we-table"><table>{caption}<thead><tr>{head}</tr></thead>'
+        f'<li class="we-table">{caption}<table><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></li>"
     )
 

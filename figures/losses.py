@@ -125,5 +125,6 @@ def ce_vs_mse_gradient() -> Figure:
     )
     axes.set_xlim(-8.0, 8.0)
     axes.set_ylim(-1.1, 0.15)
-    axes.legend(fontsize=FONT_SIZE - 2, frameon=False, loc="lower right")
+    # Above the plot: inside it, some curve always crosses the legend on a narrow figure.
+    axes.legend(fontsize=FONT_SIZE - 2, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0))
     return fig

@@ -249,9 +249,11 @@ def _optimizer_grid(
     steps: int,
     limits: Limits,
     note: Callable[[Array], str] | None = None,
+    height: float = 3.6,
 ) -> Figure:
-    """Three rows of two panels, one optimizer each, its learning rate in the title."""
-    fig = new_figure(height=3.6)
+    """Three rows of two panels, one optimizer each, its learning rate in the title;
+    `height` (inches) suits the panels' aspect at phone width."""
+    fig = new_figure(height=height)
     for index, optimizer in enumerate(optimizers):
         axes = fig.add_subplot(3, 2, index + 1)
         draw_background(axes)
@@ -341,6 +343,7 @@ def optimizer_saddle(steps: int = 60) -> Figure:
     def grad(p: Array) -> Array:
         return np.array([2 * p[0], -2 * p[1]])
 
-    fig = _optimizer_grid(optimizers, background, grad, np.array([1.0, 1e-3]), steps, limits, note)
+    start = np.array([1.0, 1e-3])
+    fig = _optimizer_grid(optimizers, background, grad, start, steps, limits, note, height=5.4)
     fig.suptitle(f"$f=x^2-y^2$ from (1, 0.001)\n{steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE - 1)
     return fig

@@ -109,7 +109,7 @@ def test_receptive_field_hand_checked() -> None:
     # Three 3x3, stride 1: r = 1 + 2 + 2 + 2 = 7, jump stays 1.
     html = render("receptive-field")
     assert "\\(r_{3} = r_{2} + (k'-1)\\,j_{2}\\)" in html and "\\(= 5 + (3-1)\\times1\\)" in html
-    assert "\\(= 7 \\times 7\\)" in html
+    assert "\\(= 7\\)" in html and "输入上 \\(7\\times7\\) 的区域" in html
     # 7x7/2, 3x3/2, 3x3 dilation 2 (k' = 5): r = 1 + 6*1 = 7; 7 + 2*2 = 11; 11 + 4*4 = 27;
     # jumps 2, 4, 4.
     layers = receptive_field([7, 3, 3], [2, 2, 1], [1, 1, 2])

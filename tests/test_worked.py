@@ -34,6 +34,6 @@ def test_table_text_mixes_plain_words_and_math() -> None:
     html = render_worked_example("t", example)
     assert "<th>层数 \\(n\\)</th><th>x &lt; y</th>" in html
     assert "<td>\\(0.25^n\\)</td><td>a &amp; b</td>" in html
-    assert "<caption>\\(m\\) 个</caption>" in html
+    assert '<span class="we-label">\\(m\\) 个</span><table>' in html
     with pytest.raises(ValueError, match="unbalanced"):
         render_worked_example("t", WorkedExample("t", (Table(header=("$n",), rows=()),)))

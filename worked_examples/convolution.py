@@ -231,10 +231,11 @@ def receptive_field_example(
                 caption="$j$: 相邻输出在输入上相隔的像素 (jump); $r$: 感受野 (field)",
             ),
             Step(
-                "最后一层的感受野 (final receptive field)",
+                f"最后一层的感受野 (final receptive field)：输入上 "
+                f"${num(last.field)}\\times{num(last.field)}$ 的区域",
                 f"r_{{{len(layers)}}} = r_{{{len(layers) - 1}}} + (k'-1)\\,j_{{{len(layers) - 1}}}",
                 f"{num(previous_field)} + ({num(last.effective)}-1)\\times{num(previous_jump)}",
-                f"{num(last.field)} \\times {num(last.field)}",
+                num(last.field),
             ),
         ),
     )

@@ -61,11 +61,8 @@ def gelu_silu_values_example(points: list[float] | None = None) -> WorkedExample
             ),
             Step("SiLU / Swish", "x\\,\\sigma(x) = \\frac{x}{1+e^{-x}}"),
             Table(header=("$x$", "ReLU", "GELU", "SiLU"), rows=rows),
-            Step(
-                "GELU 的 tanh 近似 (approximation)",
-                "\\begin{array}{l} \\frac{x}{2}\\left(1+\\tanh u\\right), \\\\ "
-                "u = \\sqrt{2/\\pi}\\,(x+0.044715x^3) \\end{array}",
-            ),
+            Step("GELU 的 tanh 近似 (approximation)", "\\frac{x}{2}\\left(1+\\tanh u\\right)"),
+            Step("其中 (where)", "u = \\sqrt{2/\\pi}\\,(x+0.044715x^3)"),
             Table(
                 header=("$x$", "GELU", "tanh 近似"),
                 rows=approximation,

@@ -269,7 +269,7 @@ def loss_scaling_example(gradient: float = 1e-8, scale: float = 65536.0) -> Work
             ),
             Step(
                 "直接存成 fp16 (underflow)",
-                "\\operatorname{fp16}(g)",
+                "\\mathrm{fp16}(g)",
                 f"\\operatorname{{fp16}}\\left({num(gradient)}\\right)",
                 num(as_fp16),
             ),
@@ -281,7 +281,7 @@ def loss_scaling_example(gradient: float = 1e-8, scale: float = 65536.0) -> Work
             ),
             Step(
                 "在 fp32 中除回 S (unscale before the update)",
-                "\\frac{\\operatorname{fp16}(S g)}{S}",
+                "\\frac{\\mathrm{fp16}(S g)}{S}",
                 "",
                 num(recovered),
             ),
