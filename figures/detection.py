@@ -76,7 +76,7 @@ def _label(axes: Axes, box: Array, corner: str, text: str, color: str) -> None:
 
 def _image_axes(axes: Axes, title: str) -> None:
     axes.set_xlim(0, 11)
-    axes.set_ylim(7.1, 0.0)  # image coordinates: y grows downwards
+    axes.set_ylim(7.6, 0.0)  # image coordinates: y grows downwards; room for labels below
     axes.set_aspect("equal")
     axes.set_xticks([])
     axes.set_yticks([])
@@ -119,7 +119,7 @@ def nms(iou_threshold: float = 0.5) -> Figure:
         else:
             winner = suppressed_by[index]
             _box(after, box, "#999999", dashed=True)
-            _label(
-                after, box, LABEL_CORNERS[index], f"IoU {iou(BOXES[winner], box):.2f}", "#555555"
-            )
+            # On the other edge than its score: the kept boxes' scores sit there.
+            corner = {"t": "b", "b": "t"}[LABEL_CORNERS[index][0]] + LABEL_CORNERS[index][1]
+            _label(after, box, corner, f"IoU {iou(BOXES[winner], box):.2f}", "#555555")
     return fig

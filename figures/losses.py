@@ -92,7 +92,7 @@ def focal_loss_figure(gammas: list[float] | None = None) -> Figure:
     axes = fig.add_subplot()
     style_axes(axes, xlabel="$p_t$ (probability of true class)", ylabel="loss")
     axes.axvspan(0.5, 1.0, color="#eeeeee", zorder=0)
-    axes.text(0.75, 4.6, "well-classified", ha="center", fontsize=FONT_SIZE - 2)
+    axes.text(0.75, 3.2, "well-\nclassified", ha="center", fontsize=FONT_SIZE - 2)
     for index, gamma in enumerate(chosen):
         label = f"γ={gamma:g}" + (" (CE)" if gamma == 0 else "")
         axes.plot(p_t, focal_loss(p_t, gamma), color=COLORS[index], linewidth=2.0, label=label)

@@ -81,7 +81,14 @@ def _panel(axes: Axes, order: int) -> None:
     axes.text(W_STAR[0] + 0.12, W_STAR[1], "$\\hat w$", fontsize=FONT_SIZE, va="center")
     axes.plot(*best, "o", color="black", markersize=5)
     label = f"({_coordinate(best[0])}, {_coordinate(best[1])})"
-    axes.text(best[0] - 0.1, best[1] + 0.15, label, fontsize=FONT_SIZE - 1, ha="right")
+    axes.text(
+        best[0] - 0.1,
+        best[1] + 0.15,
+        label,
+        fontsize=FONT_SIZE - 1,
+        ha="right",
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},  # over the contours
+    )
     axes.axhline(0, color="#888888", linewidth=0.8)
     axes.axvline(0, color="#888888", linewidth=0.8)
     axes.set_xlim(-1.4, 2.6)

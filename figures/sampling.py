@@ -105,10 +105,11 @@ def pooling() -> Figure:
     _grid.lines(axes, source)
     _window_borders(axes, source)
     _grid.numbers(axes, source, POOL_INPUT)
+    numbers_size = FONT_SIZE - 3  # "3.75" must fit a cell
     _grid.label(axes, source, "input")
     for grid, values, name in outputs:
         _grid.lines(axes, grid)
-        _grid.numbers(axes, grid, values)
+        _grid.numbers(axes, grid, values, fontsize=numbers_size)
         axes.text(
             8.4, grid.center((grid.rows - 1) / 2, 0)[1], name, va="center", fontsize=FONT_SIZE - 1
         )
@@ -241,9 +242,9 @@ def bilinear_interpolation(x: float = 0.3, y: float = 0.6) -> Figure:
                 color="#333333",
             )
         axes.plot([cx], [cy], marker="o", markersize=8, color=colors[index])
-        axes.text(
-            cx + (0.08 if cx else -0.08),
-            cy + (0.08 if cy else -0.08),
+        axes.text(  # diagonally outside the corner, clear of its dot
+            cx + (0.13 if cx else -0.13),
+            cy + (0.11 if cy else -0.11),
             _grid.number(float(CORNER_VALUES[cy, cx])),
             ha="center",
             va="center",

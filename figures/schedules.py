@@ -113,9 +113,11 @@ def _panel(axes: Axes, title: str, t: Array, curves: list[tuple[str, Array, bool
     axes.set_xticks([0, round(t[-1] / 2), t[-1]])
     axes.tick_params(labelsize=FONT_SIZE - 2)
     if len(curves) > 1:
-        axes.legend(
+        axes.legend(  # an opaque frame: on a narrow panel the curves pass behind it
             fontsize=FONT_SIZE - 2,
-            frameon=False,
+            frameon=True,
+            framealpha=0.9,
+            edgecolor="none",
             loc="upper right",
             handlelength=1.6,
             borderaxespad=0.1,
