@@ -49,16 +49,7 @@ def conv_output_size_example(
     out = conv_output_size(size, kernel, stride, padding, dilation)
     numerator = padded - effective
     kernel_symbol = "k'" if dilation > 1 else "k"
-    steps: list[Step] = []
-    if dilation > 1:
-        steps.append(
-            Step(
-                "有效卷积核尺寸 (effective kernel size)",
-                "k' = d(k-1)+1",
-                f"{num(dilation)}\\times({num(kernel)}-1)+1",
-                num(effective),
-            )
-        )
+    steps = _effective_kernel_steps(kernel, dilation, effective)
     steps.append(
         Step(
             "输出尺寸 (output size)",
@@ -112,16 +103,7 @@ def transposed_conv_output_size_example(
     full = (size - 1) * stride + effective
     assert full - 2 * padding + output_padding == out
     kernel_symbol = "k'" if dilation > 1 else "k"
-    steps: list[Step] = []
-    if dilation > 1:
-        steps.append(
-            Step(
-                "有效卷积核尺寸 (effective kernel size)",
-                "k' = d(k-1)+1",
-                f"{num(dilation)}\\times({num(kernel)}-1)+1",
-                num(effective),
-            )
-        )
+    steps = _effective_kernel_steps(kernel, dilation, effective)
     steps += [
         Step(
             "输入像素相隔 $s$ 铺开、各盖一个核 (spread and stamp)",
@@ -239,6 +221,20 @@ def receptive_field_example(
             ),
         ),
     )
+
+
+def _effective_kernel_steps(kernel: int, dilation: int, effective: int) -> list[Step]:
+    """The dilated kernel's span k', shown only when there is dilation."""
+    if dilation == 1:
+        return []
+    return [
+        Step(
+            "有效卷积核尺寸 (effective kernel size)",
+            "k' = d(k-1)+1",
+            f"{num(dilation)}\\times({num(kernel)}-1)+1",
+            num(effective),
+        )
+    ]
 
 
 def _check_channels(in_channels: int, out_channels: int, kernel: int, groups: int) -> None:
