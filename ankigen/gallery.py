@@ -19,7 +19,7 @@ from ankigen.errors import BuildError, Problem
 from ankigen.markdown import make_parser
 from ankigen.output import write_all
 from ankigen.parse import parse_file
-from ankigen.recipes import REGISTRY, RecipeError
+from ankigen.recipes import REGISTRY, RecipeError, wrong_return
 from ankigen.stamps import content_digest
 from ankigen.svg import figure_to_svg, is_figure
 
@@ -86,10 +86,7 @@ def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
 def _drawn(name: str, figure: Any) -> tuple[bytes, bytes]:
     """SVG as a card carries it, and PNG to look at."""
     if not is_figure(figure):
-        raise RecipeError(
-            f"figure recipe '{name}' returned {type(figure).__name__}: "
-            "a figure must return a matplotlib Figure"
-        )
+        raise wrong_return("figure", name, figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150)
     return figure_to_svg(figure, salt=name), buffer.getvalue()

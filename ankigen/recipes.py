@@ -34,6 +34,17 @@ class BadParameter(Exception):
         self.message = message
 
 
+EXPECTED = {
+    "figure": "a figure must return a matplotlib Figure",
+    "example": "an example must return an ankigen.WorkedExample",
+}
+
+
+def wrong_return(kind: str, name: str, value: Any) -> RecipeError:
+    """The error for a recipe that returned something its kind cannot show."""
+    return RecipeError(f"{kind} recipe '{name}' returned {type(value).__name__}: {EXPECTED[kind]}")
+
+
 class RecipeError(Exception):
     """A directive's call cannot be made: the message names the parameter and the fix."""
 

@@ -18,7 +18,7 @@ from ankigen.confine import inside_project
 from ankigen.errors import Problem, display_path
 from ankigen.images import UnsafeImage, image_suffix
 from ankigen.model import Directive, Media, Resolved, SourceCard
-from ankigen.recipes import RecipeError, Registry
+from ankigen.recipes import RecipeError, Registry, wrong_return
 from ankigen.svg import figure_to_svg, is_figure, smallest_text_pt
 from ankigen.worked import WorkedExample, render_worked_example
 
@@ -89,10 +89,7 @@ def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None]:
         ), media
     if directive.kind == "example" and isinstance(value, WorkedExample):
         return render_worked_example(directive.name, value), None
-    raise RecipeError(
-        f"{directive.kind} recipe '{directive.name}' returned {type(value).__name__}: "
-        "a figure must return a matplotlib Figure, an example a WorkedExample"
-    )
+    raise wrong_return(directive.kind, directive.name, value)
 
 
 def _images(card: SourceCard) -> Iterator[tuple[Token, Token]]:

@@ -96,13 +96,7 @@ def restamp(
 ) -> dict[str, Stamp]:
     """The stamp of each key of `current` (whose mods are ignored), given every lock
     version ever shipped: kept when the latest shipped content is the same, else new."""
-    latest: dict[str, Stamp] = {}
-    for version in history:
-        for key, stamp in version.items():
-            known = latest.get(key)
-            # On a tie a record with a hash wins: a package's note type has none.
-            if known is None or (stamp.mod, bool(stamp.digest)) > (known.mod, bool(known.digest)):
-                latest[key] = stamp
+    latest = _latest(history)
     stamps = {}
     for key, stamp in current.items():
         shipped = latest.get(key)
@@ -116,13 +110,19 @@ def restamp(
 
 def latest_kinds(history: Iterable[Mapping[str, Stamp]]) -> dict[str, str]:
     """Key -> the kind of its most recently shipped version (where the lock recorded it)."""
+    recorded = ({k: s for k, s in version.items() if s.kind} for version in history)
+    return {key: stamp.kind for key, stamp in _latest(recorded).items()}
+
+
+def _latest(history: Iterable[Mapping[str, Stamp]]) -> dict[str, Stamp]:
+    """Key -> its record with the highest time across every version."""
     latest: dict[str, Stamp] = {}
     for version in history:
         for key, stamp in version.items():
             known = latest.get(key)
-            if stamp.kind and (known is None or stamp.mod > known.mod):
+            if known is None or stamp.mod > known.mod:
                 latest[key] = stamp
-    return {key: stamp.kind for key, stamp in latest.items()}
+    return latest
 
 
 def read_lock(path: Path) -> dict[str, Stamp] | None:

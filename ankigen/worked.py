@@ -133,16 +133,13 @@ def _cell(text: str) -> str:
     parts = text.split("$")
     if len(parts) % 2 == 0:
         raise ValueError(f"unbalanced '$' in table text {text!r}")
-    html = []
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            html.append(escapeHtml(part))
-            continue
-        glue = CLOSING_PUNCTUATION.match(parts[index + 1])
-        if glue is None:
-            html.append(_math(part))
-            continue
+    html = [escapeHtml(parts[0])]
+    for formula, text in zip(parts[1::2], parts[2::2], strict=True):
         # A formula keeps the punctuation after it on its line, as in a card.
-        parts[index + 1] = parts[index + 1][glue.end() :]
-        html.append(f'<span class="nobreak">{_math(part)}{escapeHtml(glue[0])}</span>')
+        glue = CLOSING_PUNCTUATION.match(text)
+        if glue is None:
+            html.append(_math(formula) + escapeHtml(text))
+        else:
+            html.append(f'<span class="nobreak">{_math(formula)}{escapeHtml(glue[0])}</span>')
+            html.append(escapeHtml(text[glue.end() :]))
     return "".join(html)
