@@ -10,6 +10,11 @@
 - dense: Huang et al. 2017 (Densely Connected Convolutional Networks), Fig. 1: layer l gets
   the concatenation [x0, ..., x_{l-1}] (k0 + (l-1)k maps, growth rate k) and adds k maps;
   H_l = BN-ReLU-3x3 conv.
+- inverted: Sandler et al. 2018 (MobileNetV2), Table 1 / Fig. 3b: 1x1 expansion by t = 6 with
+  ReLU6, 3x3 depthwise with ReLU6, linear 1x1 projection; the shortcut joins the narrow ends
+  and nothing follows the addition (24 channels, as in the 56x56 stage of Table 2).
+- convnext: Liu et al. 2022 (A ConvNet for the 2020s), Fig. 4: 7x7 depthwise conv, LN,
+  1x1 96->384, GELU, 1x1 384->96, identity shortcut, no activation after the addition.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ankigen import figure
 
 from ._style import COLORS, FONT_SIZE, PHONE_WIDTH, new_figure
 
-Kind = Literal["residual", "bottleneck", "inception", "dense"]
+Kind = Literal["residual", "bottleneck", "inception", "dense", "inverted", "convnext"]
 Point = tuple[float, float]
 CONV, RELU, POOL, PLAIN = "#d6ebf8", "#fbe3cc", "#d5efe6", "white"
 BOX_HEIGHT = 0.62
@@ -99,9 +104,14 @@ def _chain(
 
 
 def _residual_like(
-    fig: Figure, layers: list[tuple[str, str]], input_label: str, title: str
+    fig: Figure,
+    layers: list[tuple[str, str]],
+    input_label: str,
+    title: str,
+    final_relu: bool = True,
 ) -> None:
-    """A chain of layers F(x), the identity shortcut around it, (+), then ReLU."""
+    """A chain of layers F(x), the identity shortcut around it, (+), then ReLU if the block
+    has one after the addition (ResNet) or nothing (MobileNetV2, ConvNeXt)."""
     gap = 0.95
     height = 1.4 + gap * (len(layers) + 2)
     axes = _canvas(fig, 7.6, height)
@@ -114,9 +124,12 @@ def _residual_like(
     _arrow(axes, (x, bottom), (x, plus_y + 0.25))
     _plus(axes, (x, plus_y))
     relu_y = plus_y - gap + 0.1
-    _arrow(axes, (x, plus_y - 0.25), (x, relu_y + BOX_HEIGHT / 2))
-    _box(axes, (x, relu_y), "ReLU", 3.4, RELU)
-    _arrow(axes, (x, relu_y - BOX_HEIGHT / 2), (x, relu_y - 0.75))
+    if final_relu:
+        _arrow(axes, (x, plus_y - 0.25), (x, relu_y + BOX_HEIGHT / 2))
+        _box(axes, (x, relu_y), "ReLU", 3.4, RELU)
+        _arrow(axes, (x, relu_y - BOX_HEIGHT / 2), (x, relu_y - 0.75))
+    else:
+        _arrow(axes, (x, plus_y - 0.25), (x, plus_y - 0.85))
     # Identity shortcut: out of the input's arrow, down the right side, into the (+).
     side = x + 2.3
     branch = top - 0.45
@@ -150,6 +163,28 @@ def _bottleneck(fig: Figure) -> None:
         ("1×1 conv, 64→256", CONV),
     ]
     _residual_like(fig, layers, "$x$ (256-d)", "bottleneck block (BN after each conv)")
+
+
+def _inverted(fig: Figure) -> None:
+    layers = [
+        ("1×1 conv, 24→144", CONV),
+        ("ReLU6", RELU),
+        ("3×3 depthwise, 144", CONV),
+        ("ReLU6", RELU),
+        ("linear 1×1, 144→24", CONV),
+    ]
+    _residual_like(fig, layers, "$x$ (24-d)", "inverted residual (t = 6)", final_relu=False)
+
+
+def _convnext(fig: Figure) -> None:
+    layers = [
+        ("7×7 depthwise, 96", CONV),
+        ("LayerNorm", PLAIN),
+        ("1×1 conv, 96→384", CONV),
+        ("GELU", RELU),
+        ("1×1 conv, 384→96", CONV),
+    ]
+    _residual_like(fig, layers, "$x$ (96-d)", "ConvNeXt block", final_relu=False)
 
 
 def _inception(fig: Figure) -> None:
@@ -239,10 +274,10 @@ def architecture_block(kind: Kind = "residual") -> Figure:
     """One building block as a clean schematic (module docstring names the paper figure)."""
     # Inception's four branches side by side need a wider canvas.
     width = {"inception": 4.8}.get(kind, PHONE_WIDTH)
-    fig = new_figure(
-        width, {"residual": 4.0, "bottleneck": 4.6, "inception": 3.4, "dense": 3.0}[kind]
-    )
-    {"residual": _residual, "bottleneck": _bottleneck, "inception": _inception, "dense": _dense}[
-        kind
-    ](fig)
+    heights = {"residual": 4.0, "bottleneck": 4.6, "inception": 3.4, "dense": 3.0}
+    heights.update({"inverted": 4.0, "convnext": 4.0})
+    fig = new_figure(width, heights[kind])
+    drawers = {"residual": _residual, "bottleneck": _bottleneck, "inception": _inception}
+    drawers.update({"dense": _dense, "inverted": _inverted, "convnext": _convnext})
+    drawers[kind](fig)
     return fig

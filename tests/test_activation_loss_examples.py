@@ -17,7 +17,29 @@ from worked_examples.activations import (
     stable_softmax,
     tanh_and_sigmoid_form,
 )
-from worked_examples.losses import cross_entropy_gradient, focal_loss, regression_losses
+from worked_examples.losses import (
+    cross_entropy_gradient,
+    dice_imbalance,
+    focal_loss,
+    multiclass_hinge,
+    noise_likelihood,
+    regression_losses,
+)
+from worked_examples.modern_activations import (
+    SELU_ALPHA,
+    SELU_SCALE,
+    deep_activation_stats,
+    selu,
+    selu_moments_of_standard_normal,
+)
+from worked_examples.softmax_gradients import (
+    bce_with_logits,
+    cross_entropy_through_jacobian,
+    logsumexp_parts,
+    sigmoid_then_bce,
+    soft_target_gradient,
+    softmax_jacobian,
+)
 
 load_recipe_folders([REPO / "worked_examples"])
 
@@ -221,3 +243,256 @@ def test_focal_loss_matches_pytorch_from_the_paper(
         r = focal_loss(probabilities, gamma, alpha_t)
         np.testing.assert_allclose(r.cross_entropy, ce.numpy(), rtol=1e-9)
         np.testing.assert_allclose(r.focal, expected.numpy(), rtol=1e-9, atol=1e-300)
+
+
+# --- softmax-jacobian ------------------------------------------------------------------------
+
+
+def test_softmax_jacobian_hand_checked() -> None:
+    # p = (0.659, 0.2424, 0.09857): J_00 = 0.659 * 0.341 = 0.2247, J_10 = -0.2424 * 0.659 =
+    # -0.1598; -1/p_0 = -1.517 times row 0 of J gives p - y = (-0.341, 0.2424, 0.09857).
+    r = cross_entropy_through_jacobian([2.0, 1.0, 0.1], 0)
+    p = r.probabilities
+    assert r.jacobian[0, 0] == pytest.approx(p[0] * (1 - p[0]))
+    assert r.jacobian[1, 0] == pytest.approx(-p[1] * p[0])
+    np.testing.assert_allclose(r.jacobian.sum(axis=1), 0.0, atol=1e-15)
+    np.testing.assert_allclose(r.jacobian, r.jacobian.T)
+    np.testing.assert_allclose(r.gradient, p - np.array([1.0, 0.0, 0.0]), atol=1e-15)
+    html = example("softmax-jacobian")
+    for shown in ("\\(= 0.2247\\)", "\\(= -0.1598\\)", "\\(= -1.517\\)", "\\(-0.06496\\)"):
+        assert shown in html
+    assert "\\(-0.341\\)" in html and "\\(0.09857\\)" in html
+    assert refused("softmax-jacobian", logits=[1.0, 2.0, 3.0, 4.0, 5.0]) == "logits"
+    assert refused("softmax-jacobian", target=3) == "target"
+
+
+@pytest.mark.parametrize(
+    ("logits", "target"), [([2.0, 1.0, 0.1], 0), ([0.5, -1.0], 1), ([3.0, 3.0, -2.0, 0.0], 2)]
+)
+def test_softmax_jacobian_matches_pytorch_autograd(logits: list[float], target: int) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check the Jacobian")
+    z = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    jacobian = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=0), z)
+    r = cross_entropy_through_jacobian(logits, target)
+    np.testing.assert_allclose(r.jacobian, jacobian.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(softmax_jacobian(r.probabilities), jacobian.numpy(), atol=1e-15)
+    loss = torch.nn.functional.cross_entropy(z[None], torch.tensor([target]))
+    loss.backward()
+    assert z.grad is not None
+    np.testing.assert_allclose(r.gradient, z.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+# --- log-softmax-stable ----------------------------------------------------------------------
+
+
+def test_log_softmax_stable_hand_checked() -> None:
+    # z = (0, 800): e^-800 underflows to 0 in float64, so ln p_0 = -inf the naive way;
+    # LSE = 800 + ln(1 + e^-800) = 800 and ln p_0 = 0 - 800 = -800.
+    r = logsumexp_parts([0.0, 800.0], 0)
+    assert math.isinf(r.naive_log_target) and r.naive_log_target < 0
+    assert r.logsumexp == 800.0 and r.log_probs[0] == -800.0
+    html = example("log-softmax-stable")
+    assert "\\(= -\\infty\\)" in html and "\\(= -800\\)" in html and "\\(= 800\\)" in html
+    assert refused("log-softmax-stable", target=2) == "target"
+
+
+@pytest.mark.parametrize(
+    ("logits", "target"), [([0.0, 800.0], 0), ([1000.0, 1001.0, 1002.0], 1), ([2.0, -3.0], 0)]
+)
+def test_log_softmax_stable_matches_pytorch(logits: list[float], target: int) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check log-softmax")
+    z = torch.tensor(logits, dtype=torch.float64)
+    r = logsumexp_parts(logits, target)
+    assert r.logsumexp == pytest.approx(float(torch.logsumexp(z, dim=0)), rel=1e-15)
+    np.testing.assert_allclose(r.log_probs, torch.log_softmax(z, dim=0).numpy(), rtol=1e-15)
+    naive = float(torch.log(torch.softmax(z, dim=0))[target])
+    assert r.naive_log_target == pytest.approx(naive, rel=1e-12) or (
+        math.isinf(naive) and math.isinf(r.naive_log_target)
+    )
+
+
+# --- distillation-temperature ----------------------------------------------------------------
+
+
+def test_distillation_temperature_hand_checked() -> None:
+    # The centred logits differ by z - v = (1 - 2/3, 1.5 - 2/3, ...) in norm 1.472; over K = 3
+    # that is 0.4907, the limit of T^2 times the gradient norm (0.5023 at T = 20).
+    z, v = np.array([2.0, 1.0, -1.0]), np.array([3.0, 0.5, -2.0])
+    g20 = float(np.linalg.norm(soft_target_gradient(z, v, 20.0)))
+    limit = float(np.linalg.norm((z - z.mean()) - (v - v.mean()))) / 3
+    assert 400 * g20 == pytest.approx(limit, rel=0.03)
+    html = example("distillation-temperature")
+    for shown in ("\\(0.2831\\)", "\\(0.5023\\)", "\\(= 0.4907\\)", "\\(0.001256\\)"):
+        assert shown in html
+    assert refused("distillation-temperature", temperatures=[0.0]) == "temperatures"
+    assert refused("distillation-temperature", teacher=[1.0, 2.0]) == "teacher"
+
+
+@pytest.mark.parametrize("temperature", [1.0, 2.0, 5.0, 20.0])
+def test_distillation_gradient_matches_pytorch_autograd(temperature: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check distillation")
+    functional = torch.nn.functional
+    student, teacher = [2.0, 1.0, -1.0], [3.0, 0.5, -2.0]
+    z = torch.tensor([student], dtype=torch.float64, requires_grad=True)
+    q = torch.softmax(torch.tensor([teacher], dtype=torch.float64) / temperature, dim=1)
+    # KL(q || p) as PyTorch writes it: same gradient as the soft cross-entropy.
+    loss = functional.kl_div(
+        functional.log_softmax(z / temperature, dim=1), q, reduction="batchmean"
+    )
+    loss.backward()
+    assert z.grad is not None
+    expected = soft_target_gradient(np.array(student), np.array(teacher), temperature)
+    np.testing.assert_allclose(expected, z.grad[0].numpy(), rtol=1e-10, atol=1e-16)
+
+
+# --- bce-with-logits -------------------------------------------------------------------------
+
+
+def test_bce_with_logits_hand_checked() -> None:
+    # float32: sigma(40) = 1/(1 + 4.2e-18) rounds to 1; -ln(1 - 1) is clamped to 100 and
+    # sigma' = 1 * 0 = 0. On the logit: max(40, 0) - 0 + ln(1 + e^-40) = 40, gradient 1 - 0 = 1.
+    r = sigmoid_then_bce(40.0, 0.0, np.float32)
+    assert (r.probability, r.loss, r.slope, r.gradient) == (1.0, 100.0, 0.0, 0.0)
+    assert bce_with_logits(40.0, 0.0) == pytest.approx(40.0)
+    html = example("bce-with-logits")
+    assert "\\(= 100\\)" in html and "\\(= 40\\)" in html and "\\(= 1 - 0\\)" in html
+    assert refused("bce-with-logits", target=0.5) == "target"
+
+
+@pytest.mark.parametrize(("logit", "target"), [(40.0, 0.0), (20.0, 0.0), (-30.0, 1.0), (0.7, 1.0)])
+def test_bce_with_logits_matches_pytorch(logit: float, target: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check BCE")
+    y = torch.tensor([target])
+    z = torch.tensor([logit], requires_grad=True)
+    naive = torch.nn.BCELoss()(torch.sigmoid(z), y)
+    naive.backward()
+    assert z.grad is not None
+    r = sigmoid_then_bce(logit, target, np.float32)
+    assert r.loss == pytest.approx(float(naive.detach()), rel=1e-6)
+    assert r.gradient == pytest.approx(float(z.grad), rel=1e-5, abs=1e-7)
+    z64 = torch.tensor([logit], dtype=torch.float64)
+    stable = torch.nn.BCEWithLogitsLoss()(z64, y.double())
+    assert bce_with_logits(logit, target) == pytest.approx(float(stable), rel=1e-12)
+
+
+# --- multiclass-hinge ------------------------------------------------------------------------
+
+
+def test_multiclass_hinge_hand_checked() -> None:
+    # CS231n: s = (13, -7, 11), y = 0, Delta = 10: max(0, -7 - 13 + 10) + max(0, 11 - 13 + 10)
+    # = 0 + 8 = 8. With (10, 9, 9) and Delta = 1 every margin holds: hinge 0, while the
+    # cross-entropy is ln(1 + 2/e) = 0.5514.
+    assert multiclass_hinge([13.0, -7.0, 11.0], 0, 10.0).tolist() == [0.0, 0.0, 8.0]
+    assert float(multiclass_hinge([10.0, 9.0, 9.0], 0, 1.0).sum()) == 0.0
+    html = example("multiclass-hinge")
+    assert "\\(= 0 + 8\\)" in html and "\\(= 8\\)" in html
+    satisfied = example("multiclass-hinge", scores=[10.0, 9.0, 9.0], margin=1.0)
+    assert "\\(= 0\\)" in satisfied and "\\(= 0.5514\\)" in satisfied
+    assert math.log(1 + 2 / math.e) == pytest.approx(0.5514, abs=5e-5)
+    assert refused("multiclass-hinge", margin=0.0) == "margin"
+
+
+@pytest.mark.parametrize(
+    ("scores", "target", "margin"),
+    [([13.0, -7.0, 11.0], 0, 10.0), ([10.0, 9.0, 9.0], 0, 1.0), ([0.2, 1.5, -0.3, 1.4], 3, 1.0)],
+)
+def test_multiclass_hinge_matches_pytorch(scores: list[float], target: int, margin: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check hinge loss")
+    s = torch.tensor([scores], dtype=torch.float64)
+    # nn.MultiMarginLoss divides the CS231n sum by the number of classes.
+    per_class = torch.nn.MultiMarginLoss(margin=margin)(s, torch.tensor([target]))
+    total = float(multiclass_hinge(scores, target, margin).sum())
+    assert total == pytest.approx(float(per_class) * len(scores), rel=1e-12, abs=1e-15)
+    ce = torch.nn.functional.cross_entropy(s, torch.tensor([target]))
+    assert cross_entropy_gradient(scores, target).loss == pytest.approx(float(ce), rel=1e-12)
+
+
+# --- dice-imbalance --------------------------------------------------------------------------
+
+
+def test_dice_imbalance_hand_checked() -> None:
+    # 98 background and 2 foreground pixels, p = 0.05 everywhere: accuracy 98/100;
+    # BCE = (98 * -ln 0.95 + 2 * -ln 0.05)/100 = 0.1102; D = 2*2*0.05/(100*0.0025 + 2) = 0.08889.
+    r = dice_imbalance(100, 2, 0.05)
+    assert r.accuracy == 0.98
+    assert r.bce == pytest.approx((98 * -math.log(0.95) + 2 * -math.log(0.05)) / 100)
+    assert r.dice == pytest.approx(0.2 / 2.25)
+    html = example("dice-imbalance")
+    for shown in ("\\(= 0.98\\)", "\\(= 0.1102\\)", "\\(= 0.08889\\)", "\\(= 0.9111\\)"):
+        assert shown in html
+    assert refused("dice-imbalance", probability=0.6) == "probability"
+    assert refused("dice-imbalance", foreground=100) == "foreground"
+
+
+@pytest.mark.parametrize(("pixels", "foreground", "p"), [(100, 2, 0.05), (1000, 30, 0.2)])
+def test_dice_imbalance_bce_matches_pytorch(pixels: int, foreground: int, p: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check BCE")
+    g = torch.zeros(pixels, dtype=torch.float64)
+    g[:foreground] = 1.0
+    probs = torch.full((pixels,), p, dtype=torch.float64)
+    bce = torch.nn.functional.binary_cross_entropy(probs, g)
+    r = dice_imbalance(pixels, foreground, p)
+    assert r.bce == pytest.approx(float(bce), rel=1e-12)
+    dice = 2 * float((probs * g).sum()) / float((probs**2).sum() + (g**2).sum())
+    assert r.dice == pytest.approx(dice, rel=1e-12)
+
+
+# --- regression-likelihood -------------------------------------------------------------------
+
+
+def test_regression_likelihood_hand_checked() -> None:
+    # MSE = 2.167, MAE = 1.333: Gaussian 2.167/2 + 0.5 ln(2 pi) = 2.002; Laplace 1.333 + ln 2.
+    r = noise_likelihood([0.5, 2.0, -1.5], [0.0, 0.0, 0.0], 1.0, 1.0)
+    assert r.gaussian_nll == pytest.approx(6.5 / 3 / 2 + 0.5 * math.log(2 * math.pi))
+    assert r.laplace_nll == pytest.approx(4 / 3 + math.log(2))
+    html = example("regression-likelihood")
+    assert "\\(= 2.002\\)" in html and "\\(= 2.026\\)" in html
+    assert refused("regression-likelihood", sigma=0.0) == "sigma"
+
+
+@pytest.mark.parametrize(
+    ("predictions", "targets", "sigma", "b"),
+    [([0.5, 2.0, -1.5], [0.0, 0.0, 0.0], 1.0, 1.0), ([1.0, -3.0, 0.2], [0.5, -1.0, 0.3], 0.7, 2.0)],
+)
+def test_regression_likelihood_matches_pytorch(
+    predictions: list[float], targets: list[float], sigma: float, b: float
+) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check likelihoods")
+    mean = torch.tensor(predictions, dtype=torch.float64)
+    y = torch.tensor(targets, dtype=torch.float64)
+    gaussian = -torch.distributions.Normal(mean, sigma).log_prob(y).mean()
+    laplace = -torch.distributions.Laplace(mean, b).log_prob(y).mean()
+    r = noise_likelihood(predictions, targets, sigma, b)
+    assert r.gaussian_nll == pytest.approx(float(gaussian), rel=1e-12)
+    assert r.laplace_nll == pytest.approx(float(laplace), rel=1e-12)
+
+
+# --- selu-self-normalizing -------------------------------------------------------------------
+
+
+def test_selu_self_normalizing_hand_checked() -> None:
+    # N(0, 1) is the fixed point: E[selu(z)] = 0 and E[selu(z)^2] = 1 (Klambauer et al.).
+    mean, second = selu_moments_of_standard_normal()
+    assert abs(mean) < 1e-6 and second == pytest.approx(1.0, abs=1e-6)
+    selu_stats = deep_activation_stats("selu", 32, 256, 512, 0)
+    relu_stats = deep_activation_stats("relu", 32, 256, 512, 0)
+    assert all(abs(m) < 0.05 and 0.9 < v < 1.1 for m, v in selu_stats)
+    assert relu_stats[-1][1] < 1e-6  # ReLU with variance 1/n weights fades away
+    html = example("selu-self-normalizing")
+    assert "\\(\\lambda = 1.0507\\)" in html and "\\(\\alpha = 1.6733\\)" in html
+    assert "\\(= 0\\)" in html and "\\(= 1\\)" in html
+    assert refused("selu-self-normalizing", layers=0) == "layers"
+
+
+def test_selu_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check SELU")
+    x = np.linspace(-6.0, 6.0, 121)
+    np.testing.assert_allclose(
+        selu(x), torch.nn.functional.selu(torch.tensor(x)).numpy(), rtol=1e-15
+    )
+    # PyTorch's constants, as its SELU docs print them.
+    one = torch.tensor([1.0], dtype=torch.float64)
+    assert float(torch.nn.functional.selu(one)) == pytest.approx(SELU_SCALE, rel=1e-15)
+    assert float(torch.nn.functional.selu(-1e3 * one)) == pytest.approx(
+        -SELU_SCALE * SELU_ALPHA, rel=1e-15
+    )

@@ -14,10 +14,13 @@ from ankigen.recipes import REGISTRY, RecipeError, load_recipe_folders
 from ankigen.worked import render_worked_example
 from worked_examples.classification import label_smoothing_loss, smoothed_targets
 from worked_examples.convolution import (
+    NETWORKS,
+    activation_bytes,
     conv_cost,
     conv_output_size,
     conv_params,
     head_params,
+    network_fields,
     receptive_field,
     separable_cost,
     transposed_conv_output_size,
@@ -331,3 +334,104 @@ def test_label_smoothing_matches_pytorch() -> None:
             torch.tensor([result.targets.tolist()], dtype=torch.float64),
         )
         assert result.smoothed_loss == pytest.approx(float(soft), rel=1e-12)
+
+
+def test_network_receptive_field_hand_checked() -> None:
+    # VGG-16: conv5_3 196, pool5 212 (the 212 of Araujo et al.'s table, effective stride 32).
+    html = render("network-receptive-field")
+    assert "<td>conv5_3</td><td>\\(16\\)</td><td>\\(196\\)</td>" in html.replace("\n", "")
+    assert network_fields(NETWORKS["vgg16"])[-1] == ("pool5", 32, 212)
+    # ResNet-50: 483 with the paper's strided 1x1 (Araujo et al.: resnet_v1_50, 483),
+    # 427 with torchvision's strided 3x3.
+    assert network_fields(NETWORKS["resnet50"])[-1] == ("conv5_x", 32, 483)
+    assert network_fields(NETWORKS["resnet50-torchvision"])[-1] == ("conv5_x", 32, 427)
+    html = render("network-receptive-field", network="resnet50")
+    assert "\\(483\\)" in html and "\\(427\\)" in html
+    assert len(NETWORKS["resnet50"]) == 2 + 3 * 16
+
+
+def test_network_receptive_field_matches_autograd() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check receptive fields")
+    for layers in NETWORKS.values():
+        kernels = [k for _, k, _ in layers]
+        strides = [s for _, _, s in layers]
+        field = autograd_field(torch, kernels, strides, [1] * len(layers))
+        assert field == network_fields(layers)[-1][2]
+
+
+def test_activation_memory_hand_checked() -> None:
+    # 32*64*224*224 = 102,760,448 elements * 4 B = 411,041,792 B = 392 MiB exactly.
+    html = render("activation-memory")
+    assert "\\(= 102\\,760\\,448\\)" in html and "\\(= 411\\,041\\,792\\)" in html
+    assert "\\(= 392\\ \\text{MiB}\\)" in html
+    assert activation_bytes(1, 3, 2, 2, 2) == 24
+    refused("activation-memory", "batch", batch=0)
+
+
+def test_activation_memory_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check tensor sizes")
+    for dtype, name in ((torch.float32, "fp32"), (torch.float16, "fp16"), (torch.bfloat16, "bf16")):
+        t = torch.empty(32, 64, 224, 224, dtype=dtype, device="meta")
+        expected = t.numel() * t.element_size()
+        html = render("activation-memory", dtype=name)
+        assert f"\\(= {expected:,}\\)".replace(",", "\\,") in html
+
+
+def test_reduce_then_conv_hand_checked() -> None:
+    # Inception (3a) 5x5 branch: 1x1 192->16: 3,072 weights, 2,408,448 MACs; 5x5 16->32:
+    # 12,800 weights, 10,035,200 MACs; total 12,443,648 vs direct 120,422,400: 0.103.
+    html = render("reduce-then-conv")
+    for text in ("2\\,408\\,448", "10\\,035\\,200", "12\\,443\\,648", "120\\,422\\,400"):
+        assert f"\\({text}\\)" in html
+    assert "\\(= 0.103\\)" in html
+    # ResNet bottleneck 256 -> 64 -> 64 -> 256: 16,384 + 36,864 + 16,384 = 69,632 weights.
+    html = render(
+        "reduce-then-conv", in_channels=256, reduced=64, out_channels=256, kernel=3, expand=True
+    )
+    assert "\\(69\\,632\\)" in html and "\\(589\\,824\\)" in html
+    refused("reduce-then-conv", "reduced", reduced=192)
+
+
+def test_reduce_then_conv_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check conv cost")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    nn = torch.nn
+    for c_in, c_r, c_out, k, expand in ((192, 16, 32, 5, False), (256, 64, 256, 3, True)):
+        layers = [nn.Conv2d(c_in, c_r, 1, bias=False)]
+        layers.append(nn.Conv2d(c_r, c_r if expand else c_out, k, padding=k // 2, bias=False))
+        if expand:
+            layers.append(nn.Conv2d(c_r, c_out, 1, bias=False))
+        path = nn.Sequential(*layers)
+        with FlopCounterMode(display=False) as counter:
+            path(torch.zeros(1, c_in, 28, 28))
+        weights = sum(p.numel() for p in path.parameters())
+        html = render(
+            "reduce-then-conv",
+            in_channels=c_in,
+            reduced=c_r,
+            out_channels=c_out,
+            kernel=k,
+            out_size=28,
+            expand=expand,
+        )
+        macs = counter.get_total_flops() // 2
+        assert f"\\({weights:,}\\)".replace(",", "\\,") in html
+        assert f"\\({macs:,}\\)".replace(",", "\\,") in html
+
+
+def test_two_3x3_without_activation_is_one_5x5() -> None:
+    # Card conv-stacked-3x3-field: the composition is a 5x5 conv whose kernel is the full
+    # convolution of the two kernels (single channel, stride 1).
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to compose convolutions")
+    functional = torch.nn.functional
+    a, b = (
+        torch.randn(1, 1, 3, 3, dtype=torch.float64),
+        torch.randn(1, 1, 3, 3, dtype=torch.float64),
+    )
+    x = torch.randn(1, 1, 12, 12, dtype=torch.float64)
+    merged = functional.conv_transpose2d(b, a)  # correlations compose: a then b
+    assert merged.shape[-1] == 5
+    assert torch.allclose(
+        functional.conv2d(functional.conv2d(x, a), b), functional.conv2d(x, merged)
+    )

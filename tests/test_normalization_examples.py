@@ -211,3 +211,135 @@ def test_norm_layer_stats_match_pytorch(shape: tuple[int, int, int, int]) -> Non
         with torch.no_grad():
             expected = layer(t).numpy()
         np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9, err_msg=f"{kind} {groups}")
+
+
+# --- bn-fold -----------------------------------------------------------------------------------
+
+
+def test_bn_fold_hand_checked() -> None:
+    # s = 1.5 / sqrt(0.25 + 1e-5) ~ 3; w' = 3 (0.5, -1, 2) = (1.5, -3, 6); b' = 3 (0.2 - 0.4) + 0.1
+    # = -0.5. Check on x = (1, 2, 0.5): z = 0.5 - 2 + 1 + 0.2 = -0.3, BN: 1.5 (-0.7)/0.5 + 0.1 = -2.
+    html = example("bn-fold")
+    for shown in ("\\(= 3\\)", "1.5,\\ -3,\\ 6", "\\(= -0.5\\)", "\\(= -0.3\\)", "\\(= -2\\)"):
+        assert shown in html
+    assert refused("bn-fold", patch=[1.0, 2.0]) == "patch"
+    assert refused("bn-fold", var=0.0) == "var"
+
+
+def test_bn_fold_matches_pytorch_conv_bn_eval() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check BN folding")
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    from worked_examples.normalization import fold_batchnorm
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 4, 3, padding=1, dtype=torch.float64)
+    bn = torch.nn.BatchNorm2d(4, dtype=torch.float64)
+    with torch.no_grad():
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.uniform_(0.5, 2)
+        bn.bias.uniform_(-1, 1)
+    conv.eval()
+    bn.eval()
+    w, b, g, beta, mean, var = (
+        t.detach().numpy()
+        for t in (conv.weight, conv.bias, bn.weight, bn.bias, bn.running_mean, bn.running_var)
+    )
+    f = fold_batchnorm(w, b, g, beta, mean, var, bn.eps)
+    folded = torch.nn.Conv2d(3, 4, 3, padding=1, dtype=torch.float64)
+    with torch.no_grad():
+        folded.weight.copy_(torch.from_numpy(f.weight))
+        folded.bias.copy_(torch.from_numpy(f.bias))
+        x = torch.randn(2, 3, 5, 5, dtype=torch.float64)
+        expected = bn(conv(x))
+        np.testing.assert_allclose(folded(x).numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
+        fused = fuse_conv_bn_eval(conv, bn)
+        np.testing.assert_allclose(fused.weight.numpy(), f.weight, rtol=1e-12)
+        np.testing.assert_allclose(fused.bias.numpy(), f.bias, rtol=1e-12)
+
+
+# --- bn-cumulative-average ---------------------------------------------------------------------
+
+
+def test_bn_cumulative_average_hand_checked() -> None:
+    # momentum 0.1 from 0: 0.3; 0.9*0.3 + 0.5 = 0.77; 0.693 + 0.4 = 1.093; 0.9837 + 0.4 = 1.3837.
+    # None: averages 3, 4, 4, 4. The start keeps weight 0.9^4 = 0.6561.
+    from worked_examples.normalization import running_means
+
+    np.testing.assert_allclose(running_means([3, 5, 4, 4], 0.1), [0.3, 0.77, 1.093, 1.3837])
+    np.testing.assert_allclose(running_means([3, 5, 4, 4], None), [3, 4, 4, 4])
+    html = example("bn-cumulative-average")
+    for shown in ("\\(0.77\\)", "\\(1.093\\)", "\\(1.384\\)", "\\(= 0.6561\\)"):
+        assert shown in html
+    assert refused("bn-cumulative-average", momentum=0.0) == "momentum"
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5, None])
+def test_bn_running_mean_matches_pytorch(momentum: float | None) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check running stats")
+    from worked_examples.normalization import running_means
+
+    means = [3.0, 5.0, 4.0, 4.0, -2.0]
+    layer = torch.nn.BatchNorm1d(1, momentum=momentum, dtype=torch.float64).train()
+    seen = []
+    with torch.no_grad():
+        for m in means:
+            layer(torch.tensor([[m - 1.0], [m + 1.0]], dtype=torch.float64))
+            seen.append(float(layer.running_mean[0]))
+    np.testing.assert_allclose(running_means(means, momentum), seen, rtol=1e-12)
+
+
+# --- rmsnorm -----------------------------------------------------------------------------------
+
+
+def test_rmsnorm_hand_checked() -> None:
+    # x = (1, -2, 3, 2): mean of squares (1 + 4 + 9 + 4)/4 = 4.5, RMS = 2.121;
+    # y_1 = 1/2.121 = 0.4714.
+    # LayerNorm: mean 1, deviations (0, -3, 2, 1), variance 14/4 = 3.5, std 1.871.
+    html = example("rmsnorm")
+    for shown in ("\\(= 2.121\\)", "0.4714,\\ -0.9428", "\\(= 1\\)", "{1.871}", "-1.604"):
+        assert shown in html
+    assert refused("rmsnorm", x=[2.0, 2.0]) == "x"
+
+
+@pytest.mark.parametrize("values", [[1.0, -2.0, 3.0, 2.0], [0.1, 0.2, -5.0], [7.0, 7.5, 8.0, -1.0]])
+def test_rmsnorm_matches_pytorch(values: list[float]) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check RMSNorm")
+    from worked_examples.normalization import rms_norm
+
+    gain = np.linspace(0.5, 1.5, len(values))
+    layer = torch.nn.RMSNorm(len(values), eps=1e-6, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(gain))
+        expected = layer(torch.tensor(values, dtype=torch.float64)).numpy()
+    _, y = rms_norm(np.asarray(values), gain, 1e-6)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+
+
+# --- the freeze_bn code of card norm-bn-freeze-finetune -----------------------------------------
+
+
+def _card_code(path: str, card_id: str) -> str:
+    text = (REPO / path).read_text(encoding="utf-8")
+    card = text[text.index(f"{{#{card_id}}}") :]
+    start = card.index("```python\n") + len("```python\n")
+    return card[start : card.index("\n```", start)]
+
+
+def test_freeze_bn_card_code_runs() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to run the card's code")
+    namespace: dict[str, Any] = {}
+    exec(_card_code("content/normalization-layers.md", "norm-bn-freeze-finetune"), namespace)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU()
+    )
+    model.train()
+    namespace["freeze_bn"](model)
+    bn = model[1]
+    before = bn.running_mean.clone()
+    model(torch.randn(2, 3, 6, 6) + 5.0)
+    assert model.training and not bn.training
+    assert torch.equal(bn.running_mean, before)
+    assert not bn.weight.requires_grad and not bn.bias.requires_grad
+    assert model[0].weight.requires_grad

@@ -14,16 +14,26 @@ from conftest import refused_parameter as refused
 from conftest import render_example as render
 
 from ankigen.recipes import load_recipe_folders
-from worked_examples.backprop import backprop_two_layer
+from worked_examples.backprop import (
+    FP32_ADAM,
+    MIXED_PRECISION_ADAM,
+    backprop_two_layer,
+    bytes_per_parameter,
+    checkpoint_peak,
+    loss_of_first_weight,
+    numeric_derivative,
+    relative_error,
+)
 from worked_examples.optimizers import (
-    Method,
     adagrad_trace,
     adam_first_step_uncorrected,
     adam_trace,
-    momentum_trace,
+    constant_gradient_steps,
+    first_overshoot,
+    momentum_path,
     rmsprop_trace,
 )
-from worked_examples.schedules import Schedule, Settings, learning_rate
+from worked_examples.schedules import OneCycle, Schedule, Settings, learning_rate, noam_rate
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 
@@ -143,75 +153,95 @@ def test_backprop_matches_torch_autograd() -> None:
 
 
 def test_sgd_momentum_nag_hand_checked() -> None:
-    # f = w^2/2, g = w, lr 0.1, mu 0.9, w0 = 1.
-    # SGD: w = 0.9, 0.81, 0.729.
-    # Momentum: v1 = 1, w1 = 0.9; g2 = 0.9, v2 = 0.9*1 + 0.9 = 1.8, w2 = 0.9 - 0.18 = 0.72;
-    #           g3 = 0.72, v3 = 0.9*1.8 + 0.72 = 2.34, w3 = 0.72 - 0.234 = 0.486.
-    # NAG: v1 = 1, w1 = 1 - 0.1*(1 + 0.9*1) = 0.81; g2 = 0.81, v2 = 0.9 + 0.81 = 1.71,
-    #      w2 = 0.81 - 0.1*(0.81 + 0.9*1.71) = 0.81 - 0.2349 = 0.5751.
-    args = (0.1, 0.9, 1.0, 1.0, 3)
-    assert momentum_trace("sgd", *args).weights == pytest.approx([0.9, 0.81, 0.729])
-    assert momentum_trace("momentum", *args).weights == pytest.approx([0.9, 0.72, 0.486])
-    assert momentum_trace("momentum", *args).states == pytest.approx([1.0, 1.8, 2.34])
-    assert momentum_trace("nag", *args).weights[:2] == pytest.approx([0.81, 0.5751])
+    # f = theta^2/2, lr 0.1, mu 0.9, theta0 = 1; v_t = mu v - lr grad(p), theta += v.
+    # Momentum: v1 = -0.1, th1 = 0.9; v2 = -0.09 - 0.09 = -0.18, th2 = 0.72;
+    #           v3 = -0.162 - 0.072 = -0.234, th3 = 0.486.
+    # NAG: v1 = -0.1, th1 = 0.9; p2 = 0.9 - 0.09 = 0.81, v2 = -0.09 - 0.081 = -0.171, th2 = 0.729;
+    #      p3 = 0.729 - 0.1539 = 0.5751, v3 = -0.1539 - 0.05751 = -0.21141, th3 = 0.51759.
+    # In the same variable NAG is behind after 3 steps; its overshoot is smaller later.
+    mom = momentum_path(False, 0.1, 0.9, 1.0, 1.0, 20)
+    nag = momentum_path(True, 0.1, 0.9, 1.0, 1.0, 20)
+    assert mom.thetas[:3] == pytest.approx([0.9, 0.72, 0.486])
+    assert mom.velocities[:3] == pytest.approx([-0.1, -0.18, -0.234])
+    assert nag.points[:3] == pytest.approx([1.0, 0.81, 0.5751])
+    assert nag.thetas[:3] == pytest.approx([0.9, 0.729, 0.51759])
+    assert abs(nag.thetas[2]) > abs(mom.thetas[2])
+    t_mom, mom_over = first_overshoot(mom.thetas, 1.0)
+    t_nag, nag_over = first_overshoot(nag.thetas, 1.0)
+    assert (t_mom, t_nag) == (9, 9)
+    assert mom_over == pytest.approx(-0.6037, abs=1e-4)
+    assert nag_over == pytest.approx(-0.3546, abs=1e-4)
+    assert abs(nag.thetas[19]) < abs(mom.thetas[19])
     html = render("sgd-momentum-nag")
-    assert "\\(= 0.9 \\times 1 + 0.9\\)" in html and "\\(= 1.8\\)" in html
-    assert "\\(= 0.81 + 0.9 \\times 1.71\\)" in html and "\\(= 2.349\\)" in html
-    assert "\\(= 0.81 - 0.1 \\times 2.349\\)" in html
-    assert "\\(= 0.5751\\)" in html and "\\(0.486\\)" in html
+    assert "\\(= 0.9 \\times (-0.1) - 0.1 \\times 0.9\\)" in html
+    assert "\\(= 0.9 \\times (-0.1) - 0.1 \\times 0.81\\)" in html
+    assert "\\(= -0.18\\)" in html and "\\(= 0.81\\)" in html and "\\(= -0.171\\)" in html
+    assert "<td>\\(0.486\\)</td><td>\\(0.5176\\)</td>" in html
+    assert "\\theta_{9} = -0.6037" in html and "\\theta_{9} = -0.3546" in html
 
 
 def test_sgd_momentum_nag_refuses_bad_values() -> None:
     assert refused("sgd-momentum-nag", momentum=1.0) == "momentum"
-    assert refused("sgd-momentum-nag", steps=0) == "steps"
+    assert refused("sgd-momentum-nag", steps=1) == "steps"
     assert refused("sgd-momentum-nag", curvature=0.0) == "curvature"
+    assert refused("sgd-momentum-nag", start=0.0) == "start"
 
 
-def test_sgd_momentum_nag_matches_torch_optim_sgd() -> None:
+def test_momentum_and_nag_match_torch_sgd_after_change_of_variables() -> None:
+    # torch.optim.SGD keeps b_t = mu b_{t-1} + g_t with v_t = -lr b_t. Momentum's parameter is
+    # theta itself; Nesterov's parameter is theta' = theta + mu v, the look-ahead point, so
+    # theta = theta' - mu v = theta' + mu lr b.
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check torch.optim.SGD")
     for lr, mu, start, curvature, steps in [
-        (0.1, 0.9, 1.0, 1.0, 3),
+        (0.1, 0.9, 1.0, 1.0, 20),
         (0.05, 0.5, -2.0, 4.0, 10),
-        (0.3, 0.99, 0.7, 0.5, 20),
+        (0.3, 0.99, 0.7, 0.5, 40),
         (1.5, 0.2, 3.0, 1.0, 8),
     ]:
-        methods: tuple[Method, ...] = ("sgd", "momentum", "nag")
-        for method in methods:
-            trace = momentum_trace(method, lr, mu, start, curvature, steps)
+        for nesterov in (False, True):
+            path = momentum_path(nesterov, lr, mu, start, curvature, steps)
             w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-            optimizer = torch.optim.SGD(
-                [w], lr=lr, momentum=0.0 if method == "sgd" else mu, nesterov=method == "nag"
-            )
+            optimizer = torch.optim.SGD([w], lr=lr, momentum=mu, nesterov=nesterov)
             for t in range(steps):
                 optimizer.zero_grad()
                 (0.5 * curvature * w**2).backward()
                 optimizer.step()
-                assert w.item() == pytest.approx(trace.weights[t], rel=1e-12, abs=1e-15)
+                b = optimizer.state[w]["momentum_buffer"].item()
+                assert -lr * b == pytest.approx(path.velocities[t], rel=1e-12, abs=1e-15)
+                theta = w.item() + mu * lr * b if nesterov else w.item()
+                assert theta == pytest.approx(path.thetas[t], rel=1e-10, abs=1e-13)
+                if nesterov and t + 1 < steps:
+                    # torch's parameter is where the next gradient is taken: the look-ahead.
+                    assert w.item() == pytest.approx(path.points[t + 1], rel=1e-10, abs=1e-13)
 
 
 # --- adagrad-rmsprop ------------------------------------------------------------------------
 
 
 def test_adagrad_rmsprop_hand_checked() -> None:
-    # g = 1, 0.5, 2; lr 0.1; AdaGrad G = 1, 1.25, 5.25,
-    #   steps 0.1*1/1 = 0.1, 0.1*0.5/sqrt(1.25) = 0.04472, 0.1*2/sqrt(5.25) = 0.08729.
-    # RMSProp rho 0.9: E = 0.1, 0.9*0.1 + 0.1*0.25 = 0.115, 0.9*0.115 + 0.1*4 = 0.5035,
-    #   first step 0.1/sqrt(0.1) = 0.3162 (1/sqrt(1 - rho) times AdaGrad's: no bias correction).
-    ada = adagrad_trace([1.0, 0.5, 2.0], 0.1, 1e-8)
-    assert ada.states == pytest.approx([1.0, 1.25, 5.25])
-    assert ada.steps == pytest.approx([0.1, 0.044721, 0.087287], abs=1e-6)
-    rms = rmsprop_trace([1.0, 0.5, 2.0], 0.1, 0.9, 1e-8)
-    assert rms.states == pytest.approx([0.1, 0.115, 0.5035])
-    assert rms.steps[0] == pytest.approx(0.316228, abs=1e-6)
+    # Constant g = 1, lr 0.1: AdaGrad G_t = t, step 0.1/sqrt(t): 0.1, 0.07071, ..., 0.01 at t=100.
+    # RMSProp rho 0.9: E_t = 1 - 0.9^t, step 0.1/sqrt(1 - 0.9^t): 0.1/sqrt(0.1) = 0.3162 at t=1
+    # (zero start, no bias correction), 0.1/sqrt(0.19) = 0.2294 at t=2, -> 0.1.
+    ada, rms = constant_gradient_steps(1.0, 0.1, 0.9, 1e-8, 100)
+    assert ada.states[:3] == pytest.approx([1.0, 2.0, 3.0])
+    assert ada.steps[0] == pytest.approx(0.1) and ada.steps[99] == pytest.approx(0.01)
+    assert rms.steps[0] == pytest.approx(0.31623, abs=1e-5)
+    assert rms.steps[1] == pytest.approx(0.22942, abs=1e-5)
+    assert rms.steps[99] == pytest.approx(0.1, rel=1e-4)
+    # AdaGrad keeps shrinking like 1/sqrt(t); RMSProp's step settles.
+    assert ada.steps[99] / ada.steps[24] == pytest.approx(0.5, rel=1e-6)
+    assert rms.steps[99] / rms.steps[49] == pytest.approx(1.0, abs=3e-3)
     html = render("adagrad-rmsprop")
-    assert "\\(5.25\\)" in html and "\\(0.04472\\)" in html and "\\(0.5035\\)" in html
-    assert "\\(= 0.3162\\)" in html
+    assert "\\(= \\frac{0.1 \\times 1}{\\sqrt{100}}\\)" in html and "\\(= 0.01\\)" in html
+    assert "<td>\\(1\\)</td><td>\\(0.1\\)</td><td>\\(0.3162\\)</td>" in html
+    assert "<td>\\(100\\)</td><td>\\(0.01\\)</td><td>\\(0.1\\)</td>" in html
 
 
 def test_adagrad_rmsprop_refuses_bad_values() -> None:
-    assert refused("adagrad-rmsprop", gradients=[]) == "gradients"
+    assert refused("adagrad-rmsprop", gradient=0.0) == "gradient"
     assert refused("adagrad-rmsprop", rho=1.0) == "rho"
-    assert refused("adagrad-rmsprop", gradients=[0.0, 1.0], eps=0.0) == "eps"
+    assert refused("adagrad-rmsprop", steps=10, at=[11]) == "at"
+    assert refused("adagrad-rmsprop", steps=0) == "steps"
 
 
 def feed_gradients(torch: Any, optimizer_for: Any, gradients: list[float]) -> list[float]:
@@ -237,7 +267,8 @@ GRADIENT_SETS = [
 
 def test_adagrad_rmsprop_match_torch_optim() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check Adagrad/RMSprop")
-    for gradients, lr, rho, eps in GRADIENT_SETS:
+    long_runs = [([1.0] * 100, 0.1, 0.9, 1e-8), ([-0.5] * 300, 0.01, 0.99, 1e-10)]
+    for gradients, lr, rho, eps in GRADIENT_SETS + long_runs:
         ada = feed_gradients(
             torch, lambda p, lr=lr, eps=eps: torch.optim.Adagrad(p, lr=lr, eps=eps), gradients
         )
@@ -378,3 +409,221 @@ def test_lr_schedules_match_torch_lr_scheduler() -> None:
             assert torch_rates(torch, base_lr, total, warmup) == pytest.approx(
                 expected, rel=1e-9, abs=1e-11 * base_lr
             )
+
+
+# --- noam-schedule / one-cycle-values -----------------------------------------------------
+
+
+def test_noam_hand_checked() -> None:
+    # Peak at step = warmup = 4000: 512^-0.5 * 4000^-0.5 = 1 / sqrt(2,048,000) = 6.9877e-4.
+    # Step 1000: 512^-0.5 * 1000 * 4000^-1.5 = 0.25 of the peak; step 16000: 16000^-0.5 = half.
+    assert noam_rate(4000, 512, 4000) == pytest.approx(6.9877e-4, rel=1e-4)
+    assert noam_rate(1000, 512, 4000) / noam_rate(4000, 512, 4000) == pytest.approx(0.25)
+    assert noam_rate(16000, 512, 4000) / noam_rate(4000, 512, 4000) == pytest.approx(0.5)
+    rates = [noam_rate(t, 512, 4000) for t in range(1, 20001)]
+    assert max(rates) == rates[3999]
+    html = render("noam-schedule")
+    assert "\\(= (512 \\times 4000)^{-0.5}\\)" in html and "\\(= 0.0006988\\)" in html
+    assert "<td>\\(16\\,000\\)</td><td>\\(0.0003494\\)</td><td>\\(0.5\\)</td>" in html
+    assert refused("noam-schedule", at=[0]) == "at"
+    assert refused("noam-schedule", warmup=0) == "warmup"
+
+
+def test_noam_matches_torch_lambda_lr() -> None:
+    # The schedule as people write it in PyTorch: LambdaLR with base lr 1 and the paper's
+    # formula on the 1-based step (torch's counter starts at 0).
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check LambdaLR")
+    for d_model, warmup in [(512, 4000), (1024, 10), (64, 1)]:
+        w = torch.zeros(1, requires_grad=True)
+        optimizer = torch.optim.Adam([w], lr=1.0)
+
+        def paper(k: int, d: int = d_model, wu: int = warmup) -> float:
+            step = k + 1
+            return float(d**-0.5 * min(step**-0.5, step * wu**-1.5))
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, paper)
+        for step in range(1, 3 * warmup + 20):
+            assert optimizer.param_groups[0]["lr"] == pytest.approx(
+                noam_rate(step, d_model, warmup), rel=1e-12
+            )
+            optimizer.step()
+            scheduler.step()
+
+
+def test_one_cycle_hand_checked() -> None:
+    # max_lr 0.1, 100 steps: start 0.1/25 = 0.004, peak at step 0.3*100 - 1 = 29,
+    # end 0.004/1e4 = 4e-7; step 15 is 15/29 of the way up a half cosine:
+    # 0.1 + (0.004 - 0.1)/2 (1 + cos(pi 15/29)) = 0.05460.
+    cycle = OneCycle(0.1, 100)
+    assert cycle.lr(0) == pytest.approx(0.004) and cycle.lr(29) == pytest.approx(0.1)
+    assert cycle.lr(99) == pytest.approx(4e-7)
+    expected = 0.1 + (0.004 - 0.1) / 2 * (1 + math.cos(math.pi * 15 / 29))
+    assert cycle.lr(15) == pytest.approx(expected) and expected == pytest.approx(0.0546, abs=1e-4)
+    assert cycle.momentum(0) == pytest.approx(0.95) and cycle.momentum(29) == pytest.approx(0.85)
+    html = render("one-cycle-values")
+    assert "\\(= 0.1 / 25\\)" in html and "\\(= 4 \\times 10^{-7}\\)" in html
+    assert "<td>\\(29\\)</td><td>\\(0.1\\)</td><td>\\(0.85\\)</td>" in html
+    assert refused("one-cycle-values", at=[100]) == "at"
+
+
+def test_one_cycle_matches_torch_one_cycle_lr() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check OneCycleLR")
+    for max_lr, total in [(0.1, 100), (1.0, 37), (0.003, 1000)]:
+        w = torch.zeros(1, requires_grad=True)
+        optimizer = torch.optim.SGD([w], lr=max_lr, momentum=0.9)
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=total)
+        cycle = OneCycle(max_lr, total)
+        for t in range(total):
+            group = optimizer.param_groups[0]
+            assert group["lr"] == pytest.approx(cycle.lr(t), rel=1e-9, abs=1e-15)
+            assert group["momentum"] == pytest.approx(cycle.momentum(t), rel=1e-12)
+            optimizer.step()
+            scheduler.step()
+
+
+# --- gradient-check -------------------------------------------------------------------------
+
+
+def test_gradient_check_hand_checked() -> None:
+    # The analytic dL/dW1_11 of the two-layer example is delta1_1 * x_1 = -0.015556 * 1.
+    # Forward differences lose one digit per decade of h (error O(h)), central ones two (O(h^2)).
+    f = loss_of_first_weight(**{k: v for k, v in DEFAULT_NET.items() if k != "lr"})
+    analytic = backprop_two_layer(**DEFAULT_NET).grad_w1[0, 0]
+    assert analytic == pytest.approx(-0.015556, abs=1e-6)
+    errors = {
+        central: [
+            relative_error(analytic, numeric_derivative(f, 0.5, h, central))
+            for h in (1e-1, 1e-2, 1e-3)
+        ]
+        for central in (False, True)
+    }
+    assert errors[False][0] / errors[False][1] == pytest.approx(10, rel=0.1)
+    assert errors[True][0] / errors[True][1] == pytest.approx(100, rel=0.1)
+    assert relative_error(analytic, numeric_derivative(f, 0.5, 1e-5, True)) < 1e-7
+    assert relative_error(2.0, 1.0) == 0.5 and relative_error(0.0, 0.0) == 0.0
+    html = render("gradient-check")
+    assert "\\(= -0.0155563\\)" in html
+    assert "<td>\\(0.01\\)</td><td>\\(0.0015\\)</td><td>\\(6.5 \\times 10^{-6}\\)</td>" in html
+    assert refused("gradient-check", steps_h=[0.0]) == "steps_h"
+
+
+def test_gradient_check_agrees_with_torch_gradcheck() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check gradcheck")
+    net = {k: v for k, v in DEFAULT_NET.items() if k != "lr"}
+    x = torch.tensor(net["x"], dtype=torch.float64)
+    rest = [torch.tensor(net[k], dtype=torch.float64) for k in ("b1", "w2", "b2")]
+
+    def loss(w1: Any) -> Any:
+        a1 = torch.sigmoid(w1 @ x + rest[0])
+        return 0.5 * (torch.sigmoid(rest[1] @ a1 + rest[2]) - net["y"]) ** 2
+
+    w1 = torch.tensor(net["w1"], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(loss, (w1,))
+    loss(w1).backward()
+    assert w1.grad[0, 0].item() == pytest.approx(
+        backprop_two_layer(**DEFAULT_NET).grad_w1[0, 0], rel=1e-12
+    )
+
+    class WrongSigmoid(torch.autograd.Function):  # type: ignore[misc,name-defined]
+        """A sigmoid whose backward forgets the factor (1 - s): the bug a check must catch."""
+
+        @staticmethod
+        def forward(ctx: Any, z: Any) -> Any:
+            s = torch.sigmoid(z)
+            ctx.save_for_backward(s)
+            return s
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any) -> Any:
+            (s,) = ctx.saved_tensors
+            return grad * s
+
+    z = torch.tensor([0.3, -1.2], dtype=torch.float64, requires_grad=True)
+    assert not torch.autograd.gradcheck(WrongSigmoid.apply, (z,), raise_exception=False)
+    # Our measure flags the same bug far above the 1e-2 "probably wrong" line.
+    s = 1 / (1 + math.exp(-0.3))
+    wrong, numeric = s, numeric_derivative(lambda v: 1 / (1 + math.exp(-v)), 0.3, 1e-5, True)
+    assert relative_error(wrong, numeric) > 1e-2
+    # The card's two-line example runs and passes.
+    xs = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(torch.sigmoid, (xs,))
+
+
+# --- checkpoint-memory / adam-memory ------------------------------------------------------
+
+
+def test_checkpoint_memory_hand_checked() -> None:
+    # n = 100: a checkpoint every 10 layers keeps 10 checkpoints + 10 recomputed = 20 (vs 100);
+    # every 2 layers: 50 + 2 = 52; every 50: 2 + 50 = 52. sqrt(n) is the best length.
+    assert checkpoint_peak(100, 10) == 20
+    assert checkpoint_peak(100, 2) == checkpoint_peak(100, 50) == 52
+    assert min(range(1, 101), key=lambda s: checkpoint_peak(100, s)) == 10
+    assert checkpoint_peak(10, 3) == 4 + 3
+    html = render("checkpoint-memory")
+    assert "\\(= 10\\ \\Rightarrow\\ 20\\)" in html and "<td>\\(5\\)</td><td>\\(25\\)</td>" in html
+    assert refused("checkpoint-memory", segments=[101]) == "segments"
+
+
+def test_checkpoint_sequential_costs_about_one_more_forward() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check checkpointing")
+    from torch.utils.checkpoint import checkpoint_sequential
+
+    layers, segment = 100, 10
+    calls = [0]
+    torch.manual_seed(0)
+    blocks = [torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh()) for _ in range(layers)]
+    for block in blocks:
+        block.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+    model = torch.nn.Sequential(*blocks).double()
+    x = torch.randn(2, 4, dtype=torch.float64, requires_grad=True)
+    model(x).sum().backward()
+    plain = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    calls[0] = 0
+    out = checkpoint_sequential(  # type: ignore[no-untyped-call]
+        model, layers // segment, x, use_reentrant=False
+    )
+    out.sum().backward()
+    # Same gradients; the backward pass recomputes at most the layers outside the last segment
+    # (torch stops a segment's recomputation early once it has every tensor it needs): the
+    # extra cost is at most one more forward pass.
+    for p, g in zip(model.parameters(), plain, strict=True):
+        assert torch.allclose(p.grad, g)
+    assert layers < calls[0] <= 2 * layers - segment
+
+
+def test_adam_memory_hand_checked() -> None:
+    # 2 + 2 + 4 + 4 + 4 = 16 bytes; fp32 Adam 4 + 4 + 4 + 4 = 16 too.
+    # ZeRO section 3.1: GPT-2 with 1.5B parameters needs at least 16 * 1.5e9 = 24 GB.
+    assert bytes_per_parameter(MIXED_PRECISION_ADAM) == 16
+    assert bytes_per_parameter(FP32_ADAM) == 16
+    assert bytes_per_parameter(MIXED_PRECISION_ADAM) * 1.5e9 == 24e9
+    html = render("adam-memory")
+    assert "\\(= 16 \\times 1\\,000\\,000\\,000\\ \\text{B}\\)" in html
+    assert "\\(= 16\\ \\text{GB}\\)" in html and "\\(= 2\\ \\text{GB}\\)" in html
+    assert refused("adam-memory", params=10.0) == "params"
+
+
+def test_adam_memory_matches_torch_tensor_sizes() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to measure optimizer state")
+    model = torch.nn.Linear(100, 10)
+    n = sum(p.numel() for p in model.parameters())
+    optimizer = torch.optim.Adam(model.parameters())
+    model(torch.randn(4, 100)).sum().backward()
+    optimizer.step()
+    state = sum(
+        t.numel() * t.element_size()
+        for s in optimizer.state.values()
+        for t in s.values()
+        if t.dim() > 0
+    )
+    master = sum(p.numel() * p.element_size() for p in model.parameters())
+    half = model.half()
+    half(torch.randn(4, 100).half()).float().sum().backward()
+    weights16 = sum(p.numel() * p.element_size() for p in half.parameters())
+    grads16 = sum(p.grad.numel() * p.grad.element_size() for p in half.parameters())
+    sizes = dict(MIXED_PRECISION_ADAM)
+    assert weights16 == n * sizes["FP16 权重 (weights)"]
+    assert grads16 == n * sizes["FP16 梯度 (gradients)"]
+    assert master == n * sizes["FP32 主权重 (master weights)"]
+    assert state == n * (sizes["FP32 一阶矩 $m$ (Adam)"] + sizes["FP32 二阶矩 $v$ (Adam)"])

@@ -3,6 +3,7 @@ same behaviour from torch.optim (weight_decay, AdamW), nn.Dropout and nn.init.""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -192,3 +193,65 @@ def test_init_scale_matches_torch_nn_init() -> None:
         linear = torch.nn.Linear(fan_in, fan_out)
         assert linear.weight.abs().max().item() <= s.linear_default_bound + 1e-7
         assert linear.weight.abs().max().item() == pytest.approx(s.linear_default_bound, rel=1e-3)
+
+
+# --- gradient accumulation (the code on card train-grad-accum) ------------------------------
+
+
+def card_code(card_id: str) -> str:
+    """The first ```python block of the card whose heading ends with {#card_id}."""
+    text = (REPO / "content" / "training.md").read_text(encoding="utf-8")
+    card = text.split(f"{{#{card_id}}}", 1)[1].split("\n## ", 1)[0]
+    return card.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def run_accumulation(torch: Any, model: Any, xs: Any, ys: Any, k: int) -> list[Any]:
+    """The card's loop over k micro-batches, with SGD; returns the parameters afterwards."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = list(zip(xs.chunk(k), ys.chunk(k), strict=True))
+    namespace = {
+        "model": model,
+        "optimizer": optimizer,
+        "loader": loader,
+        "criterion": torch.nn.functional.mse_loss,
+        "k": k,
+    }
+    # The card is our own file; running its code is the point of this test.
+    exec(card_code("train-grad-accum"), namespace)
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def one_big_batch(torch: Any, model: Any, xs: Any, ys: Any) -> list[Any]:
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer.zero_grad()
+    torch.nn.functional.mse_loss(model(xs), ys).backward()
+    optimizer.step()
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_gradient_accumulation_card_equals_one_big_batch_without_bn() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to run the card's loop")
+
+    torch.manual_seed(0)
+    xs, ys = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 1, dtype=torch.float64)
+    for k in (2, 4, 8):
+        net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
+        net = net.double()
+        accumulated = run_accumulation(torch, copy.deepcopy(net), xs, ys, k)
+        big = one_big_batch(torch, copy.deepcopy(net), xs, ys)
+        for a, b in zip(accumulated, big, strict=True):
+            assert torch.allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_gradient_accumulation_differs_from_big_batch_with_batch_norm() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to run the card's loop")
+
+    torch.manual_seed(0)
+    xs, ys = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 1, dtype=torch.float64)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 5), torch.nn.BatchNorm1d(5), torch.nn.Tanh(), torch.nn.Linear(5, 1)
+    ).double()
+    accumulated = run_accumulation(torch, copy.deepcopy(net), xs, ys, 4)
+    big = one_big_batch(torch, copy.deepcopy(net), xs, ys)
+    # BN normalises each micro-batch of 2 with its own mean and variance: a different update.
+    assert not torch.allclose(accumulated[0], big[0], rtol=1e-6, atol=1e-8)

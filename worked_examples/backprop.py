@@ -9,8 +9,9 @@ The gradients are the chain rule written out; the tests compare them with torch 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -363,4 +364,202 @@ def backprop_two_layer_example(
             f"$x = ({', '.join(num(v) for v in x)})$, $y = {num(y)}$, $\\eta = {num(lr)}$"
         ),
         steps=tuple(steps),
+    )
+
+
+# --- numerical gradient check --------------------------------------------------------------
+
+
+def relative_error(analytic: float, numeric: float) -> float:
+    """|a - n| / max(|a|, |n|), the measure of CS231n's gradient-check notes (0 when both are 0)."""
+    scale = max(abs(analytic), abs(numeric))
+    return abs(analytic - numeric) / scale if scale > 0 else 0.0
+
+
+def numeric_derivative(f: Callable[[float], float], w: float, h: float, central: bool) -> float:
+    """(f(w + h) - f(w - h)) / 2h (central, error O(h^2)) or (f(w + h) - f(w)) / h (O(h))."""
+    if central:
+        return (f(w + h) - f(w - h)) / (2.0 * h)
+    return (f(w + h) - f(w)) / h
+
+
+def loss_of_first_weight(
+    x: list[float],
+    y: float,
+    w1: list[list[float]],
+    b1: list[float],
+    w2: list[float],
+    b2: float,
+) -> Callable[[float], float]:
+    """The squared-error loss of the two-layer network as a function of W1[0][0] alone."""
+    xs, c1, m2 = (np.asarray(v, dtype=np.float64) for v in (x, b1, w2))
+
+    def loss(w: float) -> float:
+        m1 = np.array(w1, dtype=np.float64)
+        m1[0, 0] = w
+        return loss_value(forward(xs, m1, c1, m2, b2)[3], y, "mse")
+
+    return loss
+
+
+@worked_example("gradient-check")
+def gradient_check_example(
+    steps_h: list[float] = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-7],  # noqa: B006 - never mutated
+) -> WorkedExample:
+    if not 1 <= len(steps_h) <= 10 or not all(1e-12 <= h <= 1.0 for h in steps_h):
+        raise BadParameter("steps_h", "1 to 10 step sizes, each in [1e-12, 1]")
+    net: dict[str, Any] = {
+        "x": [1.0, 0.5],
+        "y": 1.0,
+        "w1": [[0.5, -0.4], [0.3, 0.8]],
+        "b1": [0.1, -0.2],
+        "w2": [0.6, -0.5],
+        "b2": 0.2,
+    }
+    analytic = float(backprop_two_layer(**net, lr=0.5).grad_w1[0, 0])
+    f = loss_of_first_weight(**net)
+    w = net["w1"][0][0]
+    h0 = steps_h[len(steps_h) // 2]
+    central = numeric_derivative(f, w, h0, central=True)
+    rows = []
+    for h in steps_h:
+        one_sided = numeric_derivative(f, w, h, central=False)
+        two_sided = numeric_derivative(f, w, h, central=True)
+        rows.append(
+            (
+                f"${num(h)}$",
+                f"${num(relative_error(analytic, one_sided), 2)}$",
+                f"${num(relative_error(analytic, two_sided), 2)}$",
+            )
+        )
+    items: list[Step | Table] = [
+        Step(
+            "反向传播 (analytic)，两层网络例中的 $W^{(1)}_{11}$",
+            "\\frac{\\partial L}{\\partial W^{(1)}_{11}}",
+            "",
+            num(analytic, 6),
+        ),
+        Step(
+            f"中心差分 (central difference), $h = {num(h0)}$",
+            "\\frac{L(w+h) - L(w-h)}{2h}",
+            "",
+            num(central, 6),
+        ),
+        Step(
+            "相对误差 (relative error)",
+            "\\frac{|a - n|}{\\max(|a|, |n|)}",
+            "",
+            num(relative_error(analytic, central), 2),
+        ),
+        Table(
+            header=("$h$", "前向差分 (forward)", "中心差分 (central)"),
+            rows=tuple(rows),
+            caption="相对误差随 $h$ 的变化 (float64)",
+        ),
+    ]
+    return WorkedExample(
+        title="数值梯度检查 (gradient check)：两层 sigmoid 网络，平方误差",
+        steps=tuple(items),
+    )
+
+
+# --- gradient checkpointing ------------------------------------------------------------------
+
+
+def checkpoint_peak(layers: int, segment: int) -> int:
+    """Activations held at once with a checkpoint every `segment` layers (Chen et al. 2016, §4):
+    the ceil(n / s) stored checkpoints plus the s activations of the segment being recomputed."""
+    return -(-layers // segment) + segment
+
+
+@worked_example("checkpoint-memory")
+def checkpoint_memory_example(
+    layers: int = 100,
+    segments: list[int] = [2, 5, 10, 20, 50],  # noqa: B006 - recipe defaults are never mutated
+) -> WorkedExample:
+    if not 4 <= layers <= 100_000:
+        raise BadParameter("layers", "must be 4 to 100,000")
+    if not 1 <= len(segments) <= 12 or not all(1 <= s <= layers for s in segments):
+        raise BadParameter("segments", "1 to 12 segment lengths, each in 1..layers")
+    best = round(math.sqrt(layers))
+    items: list[Step | Table] = [
+        Step("不做检查点 (store every activation)", "n", "", num(layers)),
+        Step(
+            "每 $s$ 层存一个检查点 (checkpoint every $s$ layers)",
+            "\\lceil n/s \\rceil + s",
+        ),
+        Step(
+            "最优段长 (best segment length)",
+            "s = \\sqrt n",
+            f"\\sqrt{{{layers}}}",
+            f"{num(best)}\\ \\Rightarrow\\ {num(checkpoint_peak(layers, best))}",
+        ),
+        Table(
+            header=("段长 $s$", "同时保存的激活 (activations held)"),
+            rows=tuple((f"${s}$", f"${num(checkpoint_peak(layers, s))}$") for s in segments),
+            caption=f"$n = {layers}$ 层，单位：一层的激活",
+        ),
+    ]
+    return WorkedExample(
+        title=f"梯度检查点 (gradient checkpointing)：$n = {layers}$ 层的链式网络",
+        steps=tuple(items),
+    )
+
+
+# --- training memory per parameter -----------------------------------------------------------
+
+FP16_BYTES = 2
+# Bytes per parameter for Adam, ZeRO (Rajbhandari et al. 2020), section 3.1.
+MIXED_PRECISION_ADAM: tuple[tuple[str, int], ...] = (
+    ("FP16 权重 (weights)", 2),
+    ("FP16 梯度 (gradients)", 2),
+    ("FP32 主权重 (master weights)", 4),
+    ("FP32 一阶矩 $m$ (Adam)", 4),
+    ("FP32 二阶矩 $v$ (Adam)", 4),
+)
+FP32_ADAM: tuple[tuple[str, int], ...] = (
+    ("FP32 权重 (weights)", 4),
+    ("FP32 梯度 (gradients)", 4),
+    ("FP32 一阶矩 $m$ (Adam)", 4),
+    ("FP32 二阶矩 $v$ (Adam)", 4),
+)
+
+
+def bytes_per_parameter(parts: tuple[tuple[str, int], ...]) -> int:
+    return sum(size for _, size in parts)
+
+
+@worked_example("adam-memory")
+def adam_memory_example(params: float = 1e9) -> WorkedExample:
+    if not 1e3 <= params <= 1e13:
+        raise BadParameter("params", "must be 1e3 to 1e13 parameters")
+    mixed, full = bytes_per_parameter(MIXED_PRECISION_ADAM), bytes_per_parameter(FP32_ADAM)
+    items: list[Step | Table] = [
+        Table(
+            header=("混合精度 + Adam", "字节 / 参数"),
+            rows=tuple((name, f"${size}$") for name, size in MIXED_PRECISION_ADAM),
+            caption=f"合计 (total) ${mixed}$ 字节 / 参数",
+        ),
+        Step(
+            "模型状态 (model states)",
+            f"{mixed}\\,\\Psi",
+            f"{mixed} \\times {num(params)}\\ \\text{{B}}",
+            f"{num(mixed * params / 1e9)}\\ \\text{{GB}}",
+        ),
+        Step(
+            f"对比：纯 FP32 + Adam ({' + '.join(str(size) for _, size in FP32_ADAM)})",
+            f"{full}\\,\\Psi",
+            "",
+            f"{num(full * params / 1e9)}\\ \\text{{GB}}",
+        ),
+        Step(
+            "对比：只存 FP16 权重做推理 (inference)",
+            f"{FP16_BYTES}\\,\\Psi",
+            "",
+            f"{num(FP16_BYTES * params / 1e9)}\\ \\text{{GB}}",
+        ),
+    ]
+    return WorkedExample(
+        title=f"$\\Psi = {num(params)}$ 个参数，不含激活 (activations not counted)",
+        steps=tuple(items),
     )

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+
+from .transformer import LAYOUTS, FloatFormat
 
 MAX_LAYERS = 10  # a table a phone can show
 
@@ -570,6 +573,213 @@ def gap_vs_fc_params_example(
                 "\\frac{CHW K + K}{C K + K}",
                 f"\\frac{{{num(heads.fc)}}}{{{num(heads.gap)}}}",
                 num(heads.fc / heads.gap),
+            ),
+        ),
+    )
+
+
+# Real layer lists for the receptive-field recursion: (end-point name, kernel, stride) per layer.
+# VGG-16: Simonyan & Zisserman 2015, Table 1 (configuration D), 3x3 convs with stride 1 and
+# 2x2 max pooling with stride 2.
+def _vgg16_layers() -> list[tuple[str, int, int]]:
+    layers: list[tuple[str, int, int]] = []
+    for stage, convs in enumerate((2, 2, 3, 3, 3), start=1):
+        # One name per stage: the table shows where each stage ends (conv1_2, conv2_2, ...).
+        layers += [(f"conv{stage}_{convs}", 3, 1)] * convs
+        layers.append((f"pool{stage}", 2, 2))
+    return layers
+
+
+# ResNet-50: He et al. 2016, Table 1 (7x7/2 conv, 3x3/2 max pool, bottleneck blocks 3, 4, 6, 3).
+# The paper downsamples in the first 1x1 conv of conv3_1, conv4_1, conv5_1 (TF-Slim's resnet_v1,
+# used by Araujo et al., strides the last 3x3 of the previous stage instead: the same 483);
+# torchvision's resnet50 (v1.5) puts the stride on the first block's 3x3 conv.
+# Only the main path counts: the 1x1 shortcuts see a subset of the same pixels.
+def _resnet50_layers(stride_on_3x3: bool) -> list[tuple[str, int, int]]:
+    layers: list[tuple[str, int, int]] = [("conv1", 7, 2), ("pool1", 3, 2)]
+    for stage, blocks in enumerate((3, 4, 6, 3), start=2):
+        for block in range(blocks):
+            down = 2 if stage > 2 and block == 0 else 1
+            layers += [
+                (f"conv{stage}_x", 1, 1 if stride_on_3x3 else down),
+                (f"conv{stage}_x", 3, down if stride_on_3x3 else 1),
+                (f"conv{stage}_x", 1, 1),
+            ]
+    return layers
+
+
+NETWORKS: dict[str, list[tuple[str, int, int]]] = {
+    "vgg16": _vgg16_layers(),
+    "resnet50": _resnet50_layers(stride_on_3x3=False),
+    "resnet50-torchvision": _resnet50_layers(stride_on_3x3=True),
+}
+Network = Literal["vgg16", "resnet50"]
+
+
+def network_fields(layers: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """(end-point, jump, field) at the last layer of each named end-point."""
+    fields = receptive_field(
+        [k for _, k, _ in layers], [s for _, _, s in layers], [1] * len(layers)
+    )
+    ends: dict[str, tuple[int, int]] = {}
+    for (name, _, _), layer in zip(layers, fields, strict=True):
+        ends[name] = (layer.jump, layer.field)
+    return [(name, jump, field) for name, (jump, field) in ends.items()]
+
+
+@worked_example("network-receptive-field")
+def network_receptive_field_example(network: Network = "vgg16") -> WorkedExample:
+    recursion = Step(
+        "逐层递推 (recursion)，从 $j_0 = r_0 = 1$ 开始",
+        "\\begin{array}{l} r_l = r_{l-1} + (k_l-1)\\,j_{l-1} \\\\ j_l = j_{l-1}s_l \\end{array}",
+    )
+    if network == "vgg16":
+        ends = network_fields(NETWORKS["vgg16"])
+        rows: tuple[tuple[str, ...], ...] = tuple(
+            (name, f"${num(j)}$", f"${num(r)}$") for name, j, r in ends
+        )
+        table = Table(
+            header=("层 (end-point)", "$j$", "$r$"),
+            rows=rows,
+            caption="conv 为 3×3 步长 1，pool 为 2×2 步长 2；每段只列最后一层",
+        )
+        title = "VGG-16 的感受野 (receptive field)，13 个卷积层 + 5 个池化层"
+    else:
+        paper = network_fields(NETWORKS["resnet50"])
+        torchvision = network_fields(NETWORKS["resnet50-torchvision"])
+        rows = tuple(
+            (name, f"${num(j)}$", f"${num(r)}$", f"${num(r_tv)}$")
+            for (name, j, r), (_, _, r_tv) in zip(paper, torchvision, strict=True)
+        )
+        table = Table(
+            header=("阶段 (stage)", "$j$", "$r$ 论文", "$r$ torchvision"),
+            rows=rows,
+            caption=("只算主路径 (main path)；下采样在阶段首个 1×1（论文）或 3×3（torchvision）上"),
+        )
+        title = "ResNet-50 的感受野 (receptive field)，16 个瓶颈块"
+    return WorkedExample(title=title, steps=(recursion, table))
+
+
+def bytes_per_element(dtype: FloatFormat) -> int:
+    """Sign + exponent + mantissa bits of the format, in bytes."""
+    exponent, mantissa = LAYOUTS[dtype]
+    return (1 + exponent + mantissa) // 8
+
+
+def activation_bytes(batch: int, channels: int, height: int, width: int, element_bytes: int) -> int:
+    """One N x C x H x W feature map in memory."""
+    return batch * channels * height * width * element_bytes
+
+
+@worked_example("activation-memory")
+def activation_memory_example(
+    batch: int = 32,
+    channels: int = 64,
+    height: int = 224,
+    width: int = 224,
+    dtype: FloatFormat = "fp32",
+) -> WorkedExample:
+    for name, value in (
+        ("batch", batch),
+        ("channels", channels),
+        ("height", height),
+        ("width", width),
+    ):
+        _at_least(name, value, 1)
+    element = bytes_per_element(dtype)
+    elements = batch * channels * height * width
+    total = activation_bytes(batch, channels, height, width, element)
+    return WorkedExample(
+        title=f"一层的输出特征图 ${batch}\\times{channels}\\times{height}\\times{width}$，{dtype}",
+        steps=(
+            Step(
+                "元素个数 (elements)",
+                "N C H W",
+                f"{num(batch)}\\times{num(channels)}\\times{num(height)}\\times{num(width)}",
+                num(elements),
+            ),
+            Step(
+                f"每个元素的字节数 ({dtype})",
+                "b",
+                "",
+                num(element),
+            ),
+            Step(
+                "字节数 (bytes)",
+                "N C H W \\cdot b",
+                f"{num(elements)}\\times{num(element)}",
+                num(total),
+            ),
+            Step(
+                "换算 (in MiB)",
+                "\\text{bytes} / 2^{20}",
+                f"{num(total)} / {num(2**20)}",
+                f"{num(total / 2**20, 4)}\\ \\text{{MiB}}",
+            ),
+        ),
+    )
+
+
+@worked_example("reduce-then-conv")
+def reduce_then_conv_example(
+    in_channels: int = 192,
+    reduced: int = 16,
+    out_channels: int = 32,
+    kernel: int = 5,
+    out_size: int = 28,
+    expand: bool = False,
+) -> WorkedExample:
+    """A k x k conv straight on C_in channels vs 1x1 down to C_r first (and, for a ResNet
+    bottleneck, the k x k at C_r followed by a 1x1 back up to C_out). Biases ignored."""
+    for name, value in (
+        ("in_channels", in_channels),
+        ("reduced", reduced),
+        ("out_channels", out_channels),
+        ("kernel", kernel),
+        ("out_size", out_size),
+    ):
+        _at_least(name, value, 1)
+    if reduced >= in_channels:
+        raise BadParameter("reduced", "must be smaller than in_channels")
+    middle = reduced if expand else out_channels
+    layers = [("1×1", in_channels, reduced, 1), (f"{kernel}×{kernel}", reduced, middle, kernel)]
+    if expand:
+        layers.append(("1×1", reduced, out_channels, 1))
+    direct = conv_cost(in_channels, out_channels, kernel, out_size, 1, bias=False).macs
+    direct_weights = conv_params(in_channels, out_channels, kernel, 1, bias=False)
+    rows = []
+    total_weights = total_macs = 0
+    for name, c_in, c_out, k in layers:
+        weights = conv_params(c_in, c_out, k, 1, bias=False)
+        macs = conv_cost(c_in, c_out, k, out_size, 1, bias=False).macs
+        total_weights += weights
+        total_macs += macs
+        rows.append((f"{name}: ${c_in} \\to {c_out}$", f"${num(weights)}$", f"${num(macs)}$"))
+    rows.append(("合计 (total)", f"${num(total_weights)}$", f"${num(total_macs)}$"))
+    rows.append(
+        (
+            f"直接 {kernel}×{kernel}: ${in_channels} \\to {out_channels}$",
+            f"${num(direct_weights)}$",
+            f"${num(direct)}$",
+        )
+    )
+    return WorkedExample(
+        title=(
+            f"输出 ${out_size}\\times{out_size}$，先 1×1 降到 $C_r={reduced}$ 通道"
+            + ("，再 1×1 升回" if expand else "")
+            + "，不计偏置"
+        ),
+        steps=(
+            Table(
+                header=("层 (layer)", "权重", "乘加 (MACs)"),
+                rows=tuple(rows),
+                caption="乘加 = 权重 × 输出位置数 $H_{out}W_{out}$",
+            ),
+            Step(
+                "与直接计算之比 (ratio)",
+                "\\frac{\\text{reduced path}}{\\text{direct}}",
+                f"\\frac{{{num(total_macs)}}}{{{num(direct)}}}",
+                num(total_macs / direct, 3),
             ),
         ),
     )

@@ -101,3 +101,110 @@ def init_scale_example(fan_in: int = 256, fan_out: int = 512) -> WorkedExample:
         ),
         steps=tuple(items),
     )
+
+
+# --- ReLU layers: second moment per layer under Xavier and He ---------------------------------
+
+MAX_LAYERS = 30
+
+
+def relu_second_moments(width: int, weight_var: float, layers: int) -> list[float]:
+    """E[a_l^2] after each of `layers` bias-free width x width ReLU layers, inputs with
+    E[x^2] = 1 (He et al. 2015, eq. 8): Var(z_l) = width Var(w) E[a_{l-1}^2], and a symmetric
+    z_l gives E[a_l^2] = Var(z_l) / 2, so each layer multiplies by width Var(w) / 2."""
+    factor = width * weight_var / 2.0
+    return [factor**layer for layer in range(1, layers + 1)]
+
+
+@worked_example("he-vs-xavier-relu")
+def he_vs_xavier_relu_example(width: int = 256, layers: int = 10) -> WorkedExample:
+    if not 1 <= width <= MAX_FAN:
+        raise BadParameter("width", f"must be 1 to {MAX_FAN:,}")
+    if not 1 <= layers <= MAX_LAYERS:
+        raise BadParameter("layers", f"must be 1 to {MAX_LAYERS}")
+    s = init_scales(width, width)
+    xavier = relu_second_moments(width, s.xavier_std**2, layers)
+    he = relu_second_moments(width, s.he_std**2, layers)
+    shown = sorted({1, 2, 5, layers} & set(range(1, layers + 1)))
+    return WorkedExample(
+        title=f"{layers} 层 ReLU 全连接，每层 $n_\\text{{in}} = n_\\text{{out}} = {width}$，"
+        "输入 $E[x^2] = 1$",
+        steps=(
+            Step(
+                "一层的放大倍数 (gain per layer)：ReLU 只留下一半",
+                "\\frac{E[a_l^2]}{E[a_{l-1}^2]} = \\frac{n_\\text{in}\\operatorname{Var}(w)}{2}",
+            ),
+            Step(
+                "Xavier：$\\operatorname{Var}(w) = \\frac{2}{n_\\text{in}+n_\\text{out}}$",
+                "\\frac{n_\\text{in}}{2}\\cdot\\frac{2}{n_\\text{in}+n_\\text{out}}",
+                f"\\frac{{{width}}}{{2}}\\times\\frac{{2}}{{{width} + {width}}}",
+                num(xavier[0]),
+            ),
+            Step(
+                "He：$\\operatorname{Var}(w) = \\frac{2}{n_\\text{in}}$",
+                "\\frac{n_\\text{in}}{2}\\cdot\\frac{2}{n_\\text{in}}",
+                f"\\frac{{{width}}}{{2}}\\times\\frac{{2}}{{{width}}}",
+                num(he[0]),
+            ),
+            Table(
+                header=("层 $l$", "Xavier $E[a_l^2]$", "He $E[a_l^2]$"),
+                rows=tuple(
+                    (str(i), f"${num(xavier[i - 1])}$", f"${num(he[i - 1])}$") for i in shown
+                ),
+                caption="激活的二阶矩 (second moment) 逐层变化",
+            ),
+            Step(
+                f"第 {layers} 层，Xavier 只剩",
+                f"\\left(\\tfrac12\\right)^{{{layers}}}",
+                "",
+                num(xavier[-1]),
+            ),
+        ),
+    )
+
+
+@worked_example("torch-default-init")
+def torch_default_init_example(fan_in: int = 256) -> WorkedExample:
+    """nn.Linear / nn.Conv2d reset_parameters: kaiming_uniform_(w, a=sqrt(5)), whose gain for
+    leaky_relu is sqrt(2 / (1 + a^2)) and bound gain * sqrt(3 / fan_in)."""
+    if not 1 <= fan_in <= MAX_FAN:
+        raise BadParameter("fan_in", f"must be 1 to {MAX_FAN:,}")
+    s = init_scales(fan_in, fan_in)
+    gain = math.sqrt(2.0 / (1.0 + 5.0))
+    bound = gain * math.sqrt(3.0 / fan_in)
+    return WorkedExample(
+        title=f"nn.Linear / nn.Conv2d 的默认初始化，$n_\\text{{in}} = {num(fan_in)}$",
+        steps=(
+            Step(
+                "kaiming_uniform_ 的增益，$a = \\sqrt5$",
+                "\\text{gain} = \\sqrt{\\frac{2}{1+a^2}}",
+                "\\sqrt{\\frac{2}{1+5}}",
+                num(gain),
+            ),
+            Step(
+                "均匀分布边界 (bound)",
+                "\\text{bound} = \\text{gain}\\cdot\\sqrt{\\frac{3}{n_\\text{in}}}",
+                f"\\sqrt{{\\frac{{1}}{{3}}}}\\sqrt{{\\frac{{3}}{{{num(fan_in)}}}}} "
+                f"= \\frac{{1}}{{\\sqrt{{{num(fan_in)}}}}}",
+                num(bound),
+            ),
+            Step(
+                "权重标准差 (std)",
+                "\\frac{\\text{bound}}{\\sqrt3} = \\frac{1}{\\sqrt{3\\,n_\\text{in}}}",
+                "",
+                num(bound / math.sqrt(3.0)),
+            ),
+            Step(
+                "对比 He (ReLU) 的标准差",
+                "\\sqrt{\\frac{2}{n_\\text{in}}}",
+                "",
+                num(s.he_std),
+            ),
+            Step(
+                "偏置 (bias) 也取 $U(-\\text{bound}, \\text{bound})$",
+                "\\text{bound} = \\frac{1}{\\sqrt{n_\\text{in}}}",
+                "",
+                num(s.linear_default_bound),
+            ),
+        ),
+    )

@@ -283,3 +283,188 @@ def focal_loss_values_example(
         ),
         steps=tuple(steps),
     )
+
+
+# --- multiclass hinge (SVM) loss -------------------------------------------------------------
+
+
+def multiclass_hinge(scores: Sequence[float], target: int, margin: float) -> Vector:
+    """CS231n's multiclass SVM loss terms max(0, s_j - s_y + margin), 0 for j = y."""
+    s = np.asarray(scores, dtype=np.float64)
+    terms: Vector = np.maximum(0.0, s - s[target] + margin)
+    terms[target] = 0.0
+    return terms
+
+
+@worked_example("multiclass-hinge")
+def multiclass_hinge_example(
+    scores: list[float] = [13.0, -7.0, 11.0],  # noqa: B006
+    target: int = 0,
+    margin: float = 10.0,
+) -> WorkedExample:
+    s = vector("scores", scores, 2, 1e3)
+    if not 0 <= target < len(s):
+        raise BadParameter("target", f"must be a class index from 0 to {len(s) - 1}")
+    if not 0 < margin <= 1e3:
+        raise BadParameter("margin", "must be positive (and at most 1000)")
+    terms = multiclass_hinge(scores, target, margin)
+    ce = cross_entropy_gradient(scores, target).loss
+    rows = tuple(
+        (
+            f"${j}$",
+            f"${num(float(s[j]))}$",
+            "—" if j == target else f"${num(float(s[j] - s[target] + margin))}$",
+            "—" if j == target else f"${num(float(terms[j]))}$",
+        )
+        for j in range(len(s))
+    )
+    return WorkedExample(
+        title=f"多类 hinge 损失：$s = ({', '.join(num(float(v)) for v in s)})$，"
+        f"真实类别 ${target}$，$\\Delta = {num(margin)}$",
+        steps=(
+            Table(
+                header=("$j$", "$s_j$", "$s_j - s_y + \\Delta$", "$\\max(0,\\cdot)$"),
+                rows=rows,
+                caption="只有比真实类分数低不到 $\\Delta$ 的类才产生损失",
+            ),
+            Step(
+                "hinge 损失 (multiclass SVM loss)",
+                "L = \\sum_{j \\ne y} \\max(0,\\cdot)",
+                " + ".join(num(float(terms[j])) for j in range(len(s)) if j != target),
+                num(float(terms.sum())),
+            ),
+            Step(
+                "同一组分数的 softmax 交叉熵 (for comparison)",
+                "-\\ln \\operatorname{softmax}(s)_y",
+                "",
+                num(ce),
+            ),
+        ),
+    )
+
+
+# --- Dice loss under class imbalance ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DiceImbalance:
+    bce: float  # mean binary cross-entropy over all pixels
+    dice: float  # 2 sum p g / (sum p^2 + sum g^2), Milletari et al. 2016 eq. 1
+    accuracy: float  # fraction of pixels right after thresholding p at 0.5
+
+
+def dice_coefficient(p: Vector, g: Vector) -> float:
+    return float(2.0 * (p * g).sum() / ((p**2).sum() + (g**2).sum()))
+
+
+def dice_imbalance(pixels: int, foreground: int, probability: float) -> DiceImbalance:
+    """A mask with `foreground` positive pixels; the net predicts `probability` everywhere."""
+    g = np.zeros(pixels)
+    g[:foreground] = 1.0
+    p = np.full(pixels, probability)
+    bce = float(-(g * np.log(p) + (1 - g) * np.log(1 - p)).mean())
+    accuracy = float(((p >= 0.5) == (g == 1.0)).mean())
+    return DiceImbalance(bce, dice_coefficient(p, g), accuracy)
+
+
+@worked_example("dice-imbalance")
+def dice_imbalance_example(
+    pixels: int = 100, foreground: int = 2, probability: float = 0.05
+) -> WorkedExample:
+    if not 2 <= pixels <= 10**6:
+        raise BadParameter("pixels", "must be between 2 and 1e6")
+    if not 1 <= foreground < pixels:
+        raise BadParameter("foreground", f"must be between 1 and {pixels - 1}")
+    if not 0 < probability < 0.5:
+        raise BadParameter("probability", "must be in (0, 0.5): the net predicts background")
+    r = dice_imbalance(pixels, foreground, probability)
+    background = pixels - foreground
+    p = num(probability)
+    return WorkedExample(
+        title=f"{pixels} 个像素中 {foreground} 个前景，网络处处输出 $p = {p}$",
+        steps=(
+            Step(
+                "按 0.5 阈值：全判为背景，像素准确率",
+                "\\frac{\\#\\text{背景}}{\\#\\text{像素}}",
+                f"\\frac{{{background}}}{{{pixels}}}",
+                num(r.accuracy),
+            ),
+            Step(
+                "平均二元交叉熵 (mean BCE)：背景项 $-\\ln(1-p)$、前景项 $-\\ln p$，被背景主导",
+                "\\overline{\\text{BCE}}",
+                f"\\frac{{{background}\\times {num(-math.log(1 - probability))} + "
+                f"{foreground}\\times {num(-math.log(probability))}}}{{{pixels}}}",
+                num(r.bce),
+            ),
+            Step(
+                "Dice 系数 (Milletari et al. 2016, eq. 1)",
+                "D = \\frac{2\\sum_i p_i g_i}{\\sum_i p_i^2 + \\sum_i g_i^2}",
+                f"\\frac{{2\\times {foreground}\\times {p}}}"
+                f"{{{pixels}\\times {p}^2 + {foreground}}}",
+                num(r.dice),
+            ),
+            Step("Dice 损失", "1 - D", f"1 - {num(r.dice)}", num(1 - r.dice)),
+        ),
+    )
+
+
+# --- MSE and MAE as negative log-likelihoods -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NoiseLikelihood:
+    gaussian_nll: float  # mean of -ln N(y | f, sigma^2)
+    laplace_nll: float  # mean of -ln Laplace(y | f, b)
+    gaussian_constant: float  # 0.5 ln(2 pi sigma^2)
+    laplace_constant: float  # ln(2 b)
+
+
+def noise_likelihood(
+    predictions: Sequence[float], targets: Sequence[float], sigma: float, b: float
+) -> NoiseLikelihood:
+    r = regression_losses(predictions, targets, 1.0)
+    g_const = 0.5 * math.log(2 * math.pi * sigma**2)
+    l_const = math.log(2 * b)
+    return NoiseLikelihood(r.mse / (2 * sigma**2) + g_const, r.mae / b + l_const, g_const, l_const)
+
+
+@worked_example("regression-likelihood")
+def regression_likelihood_example(
+    predictions: list[float] = [0.5, 2.0, -1.5],  # noqa: B006
+    targets: list[float] = [0.0, 0.0, 0.0],  # noqa: B006
+    sigma: float = 1.0,
+    b: float = 1.0,
+) -> WorkedExample:
+    y_hat = vector("predictions", predictions, 1, 1e4)
+    y = vector("targets", targets, 1, 1e4)
+    if len(y) != len(y_hat):
+        raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
+    if not 0 < sigma <= 1e3:
+        raise BadParameter("sigma", "must be positive (and at most 1000)")
+    if not 0 < b <= 1e3:
+        raise BadParameter("b", "must be positive (and at most 1000)")
+    losses = regression_losses(predictions, targets, 1.0)
+    r = noise_likelihood(predictions, targets, sigma, b)
+    return WorkedExample(
+        title=f"平均负对数似然：高斯 $\\sigma = {num(sigma)}$，拉普拉斯 $b = {num(b)}$",
+        steps=(
+            Step(
+                "残差的 MSE 与 MAE (mean over samples)",
+                "\\text{MSE},\\ \\text{MAE}",
+                "",
+                f"{num(losses.mse)},\\ {num(losses.mae)}",
+            ),
+            Step(
+                "高斯噪声 (Gaussian)",
+                "\\frac{\\text{MSE}}{2\\sigma^2} + \\frac12\\ln(2\\pi\\sigma^2)",
+                f"\\frac{{{num(losses.mse)}}}{{{num(2 * sigma**2)}}} + {num(r.gaussian_constant)}",
+                num(r.gaussian_nll),
+            ),
+            Step(
+                "拉普拉斯噪声 (Laplace)",
+                "\\frac{\\text{MAE}}{b} + \\ln(2b)",
+                f"\\frac{{{num(losses.mae)}}}{{{num(b)}}} + {num(r.laplace_constant)}",
+                num(r.laplace_nll),
+            ),
+        ),
+    )

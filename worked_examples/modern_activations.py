@@ -82,3 +82,89 @@ def gelu_silu_values_example(points: list[float] | None = None) -> WorkedExample
             ),
         ),
     )
+
+
+# --- SELU ------------------------------------------------------------------------------------
+
+# Klambauer et al. 2017, section 2 (alpha_01, lambda_01); the same digits as PyTorch's nn.SELU.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: np.ndarray) -> np.ndarray:
+    result: np.ndarray = SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    return result
+
+
+def selu_moments_of_standard_normal(points: int = 200001) -> tuple[float, float]:
+    """E[selu(z)] and E[selu(z)^2] for z ~ N(0, 1), by the trapezoid rule on [-12, 12]."""
+    z = np.linspace(-12.0, 12.0, points)
+    density = np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    s = selu(z)
+    return float(np.trapezoid(s * density, z)), float(np.trapezoid(s**2 * density, z))
+
+
+def deep_activation_stats(
+    activation: str, layers: int, width: int, samples: int, seed: int
+) -> list[tuple[float, float]]:
+    """(mean, variance) of each layer's output in a plain MLP with LeCun normal weights
+    (variance 1/fan_in, no bias), fed standardized Gaussian inputs."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((samples, width))
+    stats = []
+    for _ in range(layers):
+        w = rng.standard_normal((width, width)) / math.sqrt(width)
+        z = x @ w
+        x = selu(z) if activation == "selu" else np.maximum(z, 0.0)
+        stats.append((float(x.mean()), float(x.var())))
+    return stats
+
+
+@worked_example("selu-self-normalizing")
+def selu_self_normalizing_example(
+    layers: int = 32, width: int = 256, samples: int = 512, seed: int = 0
+) -> WorkedExample:
+    if not 1 <= layers <= 64:
+        raise BadParameter("layers", "must be between 1 and 64")
+    if not 16 <= width <= 1024:
+        raise BadParameter("width", "must be between 16 and 1024")
+    if not 16 <= samples <= 4096:
+        raise BadParameter("samples", "must be between 16 and 4096")
+    mean, second = selu_moments_of_standard_normal()
+    selu_stats = deep_activation_stats("selu", layers, width, samples, seed)
+    relu_stats = deep_activation_stats("relu", layers, width, samples, seed)
+    shown = [n for n in (1, 2, 4, 8, 16, 32, 64) if n < layers] + [layers]
+    rows = tuple(
+        (
+            f"${n}$",
+            f"${num(selu_stats[n - 1][0])}$",
+            f"${num(selu_stats[n - 1][1])}$",
+            f"${num(relu_stats[n - 1][1])}$",
+        )
+        for n in shown
+    )
+    return WorkedExample(
+        title=f"SELU：$\\lambda = {num(SELU_SCALE, 5)}$，$\\alpha = {num(SELU_ALPHA, 5)}$",
+        steps=(
+            Step(
+                "输入 $z \\sim \\mathcal N(0,1)$ 时输出的均值 (mean)",
+                "\\mathbb E[\\operatorname{selu}(z)]",
+                "",
+                num(round(mean, 6) + 0.0),
+            ),
+            Step(
+                "输出的二阶矩，即方差 (second moment)",
+                "\\mathbb E[\\operatorname{selu}(z)^2]",
+                "",
+                num(second),
+            ),
+            Table(
+                header=("层", "SELU 均值", "SELU 方差", "ReLU 方差"),
+                rows=rows,
+                caption=(
+                    f"宽 {width} 的全连接网络，LeCun 正态初始化 $\\operatorname{{Var}}(w) = 1/n$，"
+                    f"无偏置，{samples} 个标准化输入；ReLU 用同样的初始化 (它应配 He 初始化)"
+                ),
+            ),
+        ),
+    )

@@ -648,3 +648,224 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
         steps.append(Step("统计量只依赖单个样本：与 batch 大小无关，训练和推理算法相同"))
     title_kind = {"bn": "BN", "ln": "LN", "in": "IN", "gn": f"GN ($G = {groups}$)"}[kind]
     return WorkedExample(title=f"{title_kind} 在哪些轴上求均值和方差", steps=tuple(steps))
+
+
+# --- folding BN into the preceding convolution -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedConv:
+    scale: Vector  # gamma / sqrt(var + eps), one per output channel
+    weight: Vector  # folded weights, shape of the conv weight
+    bias: Vector  # folded bias, one per output channel
+
+
+def fold_batchnorm(
+    weight: Vector,
+    bias: Vector,
+    gamma: Vector,
+    beta: Vector,
+    mean: Vector,
+    var: Vector,
+    eps: float = NORM_EPS,
+) -> FoldedConv:
+    """Conv followed by eval-mode BN as one conv (torch.nn.utils.fusion.fuse_conv_bn_weights):
+    w' = gamma w / sqrt(var + eps), b' = gamma (b - mean) / sqrt(var + eps) + beta, per output
+    channel (the first axis of `weight`)."""
+    scale = gamma / np.sqrt(var + eps)
+    shape = (-1,) + (1,) * (weight.ndim - 1)
+    return FoldedConv(scale, weight * scale.reshape(shape), scale * (bias - mean) + beta)
+
+
+@worked_example("bn-fold")
+def bn_fold_example(
+    weights: list[float] = [0.5, -1.0, 2.0],  # noqa: B006 - recipe defaults are never mutated
+    bias: float = 0.2,
+    gamma: float = 1.5,
+    beta: float = 0.1,
+    mean: float = 0.4,
+    var: float = 0.25,
+    patch: list[float] = [1.0, 2.0, 0.5],  # noqa: B006
+    eps: float = NORM_EPS,
+) -> WorkedExample:
+    """One output channel of a 1x3 convolution and the BN after it, in eval mode."""
+    w = vector("weights", weights)
+    x = vector("patch", patch)
+    if len(x) != len(w):
+        raise BadParameter("patch", f"needs one value per weight ({len(w)})")
+    _check_bn_scalars(gamma, eps)
+    for name, value in (("bias", bias), ("beta", beta), ("mean", mean)):
+        if not np.isfinite(value) or abs(value) > 1e6:
+            raise BadParameter(name, "must be a finite number of magnitude at most 1e6")
+    if not 0 < var <= 1e6:
+        raise BadParameter("var", "the running variance must be positive, at most 1e6")
+    f = fold_batchnorm(
+        w[None, :],
+        np.array([bias]),
+        np.array([gamma]),
+        np.array([beta]),
+        np.array([mean]),
+        np.array([var]),
+        eps,
+    )
+    s = float(f.scale[0])
+    w_fold = f.weight[0]
+    b_fold = float(f.bias[0])
+    z = float(w @ x) + bias
+    y_bn = gamma * (z - mean) / np.sqrt(var + eps) + beta
+    y_fold = float(w_fold @ x) + b_fold
+    return WorkedExample(
+        title=(
+            f"一个输出通道：$w = ({', '.join(num(float(v)) for v in w)})$, $b = {num(bias)}$；"
+            f"BN：$\\gamma = {num(gamma)}$, $\\beta = {num(beta)}$, "
+            f"$\\mu = {num(mean)}$, $\\sigma^2 = {num(var)}$"
+        ),
+        steps=(
+            Step(
+                "缩放因子 (scale)",
+                "s = \\frac{\\gamma}{\\sqrt{\\sigma^2+\\epsilon}}",
+                f"\\frac{{{num(gamma)}}}{{\\sqrt{{{num(var)} + {num(eps)}}}}}",
+                num(s),
+            ),
+            Step("折叠后的权重 (folded weight)", "w' = s\\,w", "", _math_list(w_fold)),
+            Step(
+                "折叠后的偏置 (folded bias)",
+                "b' = s\\,(b-\\mu) + \\beta",
+                _minus(f"{num(s)}\\times ({_minus(num(bias), mean)})", -beta),
+                num(b_fold),
+            ),
+            Step(
+                f"检验：输入 $x = ({', '.join(num(float(v)) for v in x)})$，先卷积",
+                "z = w\\cdot x + b",
+                "",
+                num(z),
+            ),
+            Step(
+                "再做推理模式的 BN",
+                "y = \\gamma\\,\\frac{z-\\mu}{\\sqrt{\\sigma^2+\\epsilon}} + \\beta",
+                _minus(
+                    f"{num(gamma)}\\times\\frac{{{_minus(num(z), mean)}}}"
+                    f"{{\\sqrt{{{num(var)} + {num(eps)}}}}}",
+                    -beta,
+                ),
+                num(float(y_bn)),
+            ),
+            Step("折叠后一次卷积 (one conv)", "y = w'\\cdot x + b'", "", num(y_fold)),
+        ),
+    )
+
+
+# --- running statistics: exponential vs cumulative average -----------------------------------
+
+
+def running_means(batch_means: Sequence[float], momentum: float | None) -> Vector:
+    """running_mean after each batch, from torch's initial 0: the exponential moving average
+    with weight `momentum` on the new batch, or the plain average of all batches so far when
+    momentum is None (torch uses momentum = 1 / num_batches_tracked then)."""
+    running = 0.0
+    out = np.empty(len(batch_means))
+    for k, value in enumerate(batch_means, start=1):
+        weight = 1.0 / k if momentum is None else momentum
+        running = (1 - weight) * running + weight * value
+        out[k - 1] = running
+    return out
+
+
+@worked_example("bn-cumulative-average")
+def bn_cumulative_average_example(
+    batch_means: list[float] = [3.0, 5.0, 4.0, 4.0],  # noqa: B006
+    momentum: float = 0.1,
+) -> WorkedExample:
+    means = vector("batch_means", batch_means, low=1)
+    if not 0 < momentum <= 1:
+        raise BadParameter("momentum", "must be in (0, 1] (PyTorch's default is 0.1)")
+    ema = running_means(batch_means, momentum)
+    cma = running_means(batch_means, None)
+    k = len(means)
+    return WorkedExample(
+        title=f"running_mean 从 0 开始，连续 {k} 个批的均值 $\\mu_B$",
+        steps=(
+            Step(
+                f"momentum $= {num(momentum)}$：指数滑动平均",
+                "\\hat\\mu_k = (1-\\alpha)\\,\\hat\\mu_{k-1} + \\alpha\\,\\mu_{B,k}",
+            ),
+            Step(
+                "momentum = None：第 $k$ 个批取 $\\alpha = 1/k$，即简单平均",
+                "\\hat\\mu_k = \\frac{1}{k}\\sum_{j=1}^{k} \\mu_{B,j}",
+            ),
+            Table(
+                header=("$k$", "$\\mu_B$", f"$\\alpha = {num(momentum)}$", "None"),
+                rows=tuple(
+                    (str(i), f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
+                    for i, (a, b, c) in enumerate(zip(means, ema, cma, strict=True), start=1)
+                ),
+                caption="每个批之后的 running_mean（PyTorch BatchNorm）",
+            ),
+            Step(
+                f"初值 0 在指数平均中的剩余权重 (weight of the start), $k = {k}$",
+                "(1-\\alpha)^k",
+                f"{num(1 - momentum)}^{{{k}}}",
+                num((1 - momentum) ** k),
+            ),
+        ),
+    )
+
+
+# --- RMSNorm ---------------------------------------------------------------------------------
+
+
+def rms_norm(x: Vector, gain: Vector, eps: float) -> tuple[float, Vector]:
+    """RMSNorm (Zhang & Sennrich 2019), as torch.nn.RMSNorm computes it over the last axis:
+    y = g * x / sqrt(mean(x^2) + eps). Returns (sqrt(mean(x^2) + eps), y)."""
+    rms = float(np.sqrt(np.mean(x**2) + eps))
+    out: Vector = gain * x / rms
+    return rms, out
+
+
+@worked_example("rmsnorm")
+def rmsnorm_example(
+    x: list[float] = [1.0, -2.0, 3.0, 2.0],  # noqa: B006
+    eps: float = 1e-6,
+) -> WorkedExample:
+    """Gains of 1 so the card compares RMSNorm with LayerNorm (no affine) on the same x."""
+    v = vector("x", x)
+    if not 0 <= eps <= 1:
+        raise BadParameter("eps", "must be between 0 and 1")
+    if not np.any(v) and eps == 0:
+        raise BadParameter("eps", "must be positive when every value is 0")
+    if v.max() == v.min():
+        raise BadParameter("x", "need at least two different values (LayerNorm gives 0)")
+    rms, y = rms_norm(v, np.ones_like(v), eps)
+    ln = feature_scaling(x)
+    n = len(v)
+    return WorkedExample(
+        title=f"$x = ({', '.join(num(float(a)) for a in v)})$，$g_i = 1$，$\\epsilon = {num(eps)}$",
+        steps=(
+            Step(
+                "均方根 (root mean square)",
+                "\\mathrm{RMS}(x) = \\sqrt{\\frac{1}{n}\\sum_i x_i^2 + \\epsilon}",
+                f"\\sqrt{{\\frac{{{' + '.join(f'{_factor(float(a))}^2' for a in v)}}}{{{n}}}"
+                f" + {num(eps)}}}",
+                num(rms),
+            ),
+            Step("RMSNorm", "y_i = \\frac{x_i}{\\mathrm{RMS}(x)}\\, g_i", "", _math_list(y)),
+            Step(
+                "对比 LayerNorm：先减均值 (mean)",
+                "\\mu = \\frac{1}{n}\\sum_i x_i",
+                "",
+                num(ln.mean),
+            ),
+            Step(
+                "LayerNorm 除以标准差",
+                "\\frac{x_i-\\mu}{\\sigma}",
+                f"\\frac{{x_i - {_factor(ln.mean)}}}{{{num(ln.std)}}}",
+                _math_list(ln.z_score),
+            ),
+            Step(
+                "RMSNorm 的输出均值一般不为 0",
+                "\\frac{1}{n}\\sum_i y_i",
+                "",
+                num(float(y.mean())),
+            ),
+        ),
+    )

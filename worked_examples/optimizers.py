@@ -1,8 +1,10 @@
 """Optimizer updates step by step, following the pseudo-code of the torch.optim docs exactly.
 
-SGD with momentum mu (dampening 0): v_t = mu v_{t-1} + g_t (v_1 = g_1), w_t = w_{t-1} - lr v_t;
-Nesterov (torch's form, Sutskever et al. 2013 rewritten at the look-ahead point):
-w_t = w_{t-1} - lr (g_t + mu v_t). AdaGrad (Duchi et al. 2011; torch.optim.Adagrad, no lr decay,
+Momentum and Nesterov (NAG) in the one variable theta of Sutskever et al. (2013), eqs. 1-4:
+v_t = mu v_{t-1} - lr grad f(p), theta_t = theta_{t-1} + v_t, with p = theta_{t-1} (Momentum) or
+the look-ahead p = theta_{t-1} + mu v_{t-1} (NAG). torch.optim.SGD(nesterov=True) tracks
+theta' = theta + mu v instead: the same method after a change of variables (the tests check it).
+AdaGrad (Duchi et al. 2011; torch.optim.Adagrad, no lr decay,
 zero initial accumulator): G_t = G_{t-1} + g_t^2, step lr g_t / (sqrt(G_t) + eps). RMSProp
 (Hinton's lecture 6e; torch.optim.RMSprop, whose `alpha` is rho here): E_t = rho E_{t-1} +
 (1 - rho) g_t^2, step lr g_t / (sqrt(E_t) + eps), no bias correction. Adam (Kingma & Ba 2015,
@@ -13,12 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 
-Method = Literal["sgd", "momentum", "nag"]
 MAX_STEPS = 20
+MAX_PATH_STEPS = 40
+MAX_RUN_STEPS = 1000
 
 
 @dataclass(slots=True)
@@ -45,18 +47,53 @@ class Trace:
         self.steps.append(step)
 
 
-def momentum_trace(
-    method: Method, lr: float, momentum: float, start: float, curvature: float, steps: int
-) -> Trace:
-    """Gradient descent on f(w) = curvature w^2 / 2 (so g = curvature w), as torch.optim.SGD."""
-    trace = Trace(start=start)
-    v = 0.0
+@dataclass(frozen=True, slots=True)
+class MomentumPath:
+    """Sutskever et al. (2013), eqs. 1-4, one variable theta for both methods.
+
+    Per step t = 1..T: the point where the gradient is taken (theta for Momentum, the
+    look-ahead theta + mu v for NAG), that gradient, the velocity v_t and theta_t."""
+
+    points: list[float]
+    grads: list[float]
+    velocities: list[float]
+    thetas: list[float]
+
+
+def momentum_path(
+    nesterov: bool, lr: float, momentum: float, start: float, curvature: float, steps: int
+) -> MomentumPath:
+    """v_t = mu v_{t-1} - lr grad f(point), theta_t = theta_{t-1} + v_t on f = c theta^2 / 2.
+
+    The point is theta_{t-1} (classical momentum) or theta_{t-1} + mu v_{t-1} (Nesterov)."""
+    theta, v = start, 0.0
+    path = MomentumPath([], [], [], [])
     for _ in range(steps):
-        g = curvature * trace.weight
-        v = momentum * v + g  # the first step gives v_1 = g_1, like torch's buffer clone
-        update = {"sgd": g, "momentum": v, "nag": g + momentum * v}[method]
-        trace.add(g, v, lr * update)
-    return trace
+        point = theta + momentum * v if nesterov else theta
+        g = curvature * point
+        v = momentum * v - lr * g
+        theta += v
+        path.points.append(point)
+        path.grads.append(g)
+        path.velocities.append(v)
+        path.thetas.append(theta)
+    return path
+
+
+def first_overshoot(thetas: list[float], start: float) -> tuple[int, float]:
+    """The step t and value of the farthest point past the minimum 0 before the first return.
+
+    The path starts on one side of 0; the first run of points on the other side is the
+    first overshoot, and its largest |theta| is reported (t counts from 1)."""
+    side = math.copysign(1.0, start)
+    best_t, best = 0, 0.0
+    for t, theta in enumerate(thetas, start=1):
+        if theta * side < 0:
+            if abs(theta) > abs(best):
+                best_t, best = t, theta
+        elif best_t:
+            break
+    return best_t, best
 
 
 def adagrad_trace(gradients: list[float], lr: float, eps: float) -> Trace:
@@ -165,147 +202,149 @@ def sgd_momentum_nag_example(
     momentum: float = 0.9,
     start: float = 1.0,
     curvature: float = 1.0,
-    steps: int = 3,
+    steps: int = 20,
 ) -> WorkedExample:
     if not 0.0 < lr <= 10.0:
         raise BadParameter("lr", "must be in (0, 10]")
     if not 0.0 < momentum < 1.0:
-        raise BadParameter("momentum", "must be in (0, 1): with 0 all three are plain SGD")
-    if not math.isfinite(start) or abs(start) > 1e6:
-        raise BadParameter("start", "must be finite, at most 1e6 in size")
+        raise BadParameter("momentum", "must be in (0, 1): with 0 both are plain SGD")
+    if not math.isfinite(start) or start == 0.0 or abs(start) > 1e6:
+        raise BadParameter("start", "must be finite, non-zero (0 is the minimum), at most 1e6")
     if not 0.0 < curvature <= 1e3:
         raise BadParameter("curvature", "must be in (0, 1000]: f(w) = curvature w^2 / 2 is convex")
-    if not 1 <= steps <= MAX_STEPS:
-        raise BadParameter("steps", f"must be 1 to {MAX_STEPS}")
-    traces = {
-        m: momentum_trace(m, lr, momentum, start, curvature, steps)
-        for m in ("sgd", "momentum", "nag")
-    }
-    sgd, mom, nag = traces["sgd"], traces["momentum"], traces["nag"]
-    # Step 2 shows the velocity at work; at step 1 it is just the gradient.
-    k = min(2, steps) - 1
-    w_prev = [start, *mom.weights][k]
-    w_prev_nag = [start, *nag.weights][k]
-    v_prev = [0.0, *mom.states][k]
-    v_prev_nag = [0.0, *nag.states][k]
-    t = k + 1
-    direction = nag.grads[k] + momentum * nag.states[k]  # what torch's Nesterov step uses
+    if not 2 <= steps <= MAX_PATH_STEPS:
+        raise BadParameter("steps", f"must be 2 to {MAX_PATH_STEPS}")
+    mom = momentum_path(False, lr, momentum, start, curvature, steps)
+    nag = momentum_path(True, lr, momentum, start, curvature, steps)
+    c, mu = num(curvature), num(momentum)
+    # Step 2 is the first where the velocity acts; at step 1 both take the plain gradient.
     items: list[Step | Table] = [
         Step(
-            "梯度 (gradient)，$f(w) = \\tfrac12 c w^2$",
-            "g = f'(w) = c\\,w",
-            f"{num(curvature)} \\times {_p(start)}",
-            num(sgd.grads[0]),
+            "两者第 1 步相同 (step 1, $v_0 = 0$)",
+            "\\theta_1 = \\theta_0 - \\eta\\, c\\,\\theta_0",
+            f"{num(start)} - {num(lr)} \\times {c} \\times {_p(start)}",
+            num(mom.thetas[0]),
         ),
         Step(
-            "SGD 更新 (update)",
-            "w_1 = w_0 - \\eta g_1",
-            f"{num(start)} - {num(lr)} \\times {_p(sgd.grads[0])}",
-            num(sgd.weights[0]),
-        ),
-        _trace_table(sgd, "SGD", "", show_state=False),
-        Step(
-            f"动量速度 (momentum buffer), $t={t}$",
-            f"v_{t} = \\mu v_{t - 1} + g_{t}",
-            f"{num(momentum)} \\times {_p(v_prev)} + {_p(mom.grads[k])}",
-            num(mom.states[k]),
+            "Momentum 速度 (velocity), $t=2$",
+            "v_2 = \\mu v_1 - \\eta\\, f'(\\theta_1)",
+            f"{mu} \\times {_p(mom.velocities[0])} - {num(lr)} \\times {_p(mom.grads[1])}",
+            num(mom.velocities[1]),
         ),
         Step(
-            f"动量更新 (momentum update), $t={t}$",
-            f"w_{t} = w_{t - 1} - \\eta v_{t}",
-            f"{num(w_prev)} - {num(lr)} \\times {_p(mom.states[k])}",
-            num(mom.weights[k]),
-        ),
-        _trace_table(mom, "Momentum ($v_0 = 0$)", "v_t"),
-        Step(
-            f"NAG 速度 (Nesterov buffer), $t={t}$",
-            f"v_{t} = \\mu v_{t - 1} + g_{t}",
-            f"{num(momentum)} \\times {_p(v_prev_nag)} + {_p(nag.grads[k])}",
-            num(nag.states[k]),
+            "NAG 预估点 (look-ahead point), $t=2$",
+            "p_2 = \\theta_1 + \\mu v_1",
+            f"{num(nag.thetas[0])} + {mu} \\times {_p(nag.velocities[0])}",
+            num(nag.points[1]),
         ),
         Step(
-            f"NAG 更新方向 (look-ahead direction), $t={t}$",
-            f"g_{t} + \\mu v_{t}",
-            f"{_p(nag.grads[k])} + {num(momentum)} \\times {_p(nag.states[k])}",
-            num(direction),
+            "NAG 速度 (velocity), $t=2$",
+            "v_2 = \\mu v_1 - \\eta\\, f'(p_2)",
+            f"{mu} \\times {_p(nag.velocities[0])} - {num(lr)} \\times {_p(nag.grads[1])}",
+            num(nag.velocities[1]),
         ),
-        Step(
-            f"NAG 更新 (Nesterov update), $t={t}$",
-            f"w_{t} = w_{t - 1} - \\eta (g_{t} + \\mu v_{t})",
-            f"{num(w_prev_nag)} - {num(lr)} \\times {_p(direction)}",
-            num(nag.weights[k]),
+        Table(
+            header=("$t$", "Momentum $\\theta_t$", "NAG $\\theta_t$"),
+            rows=tuple(
+                (f"${t}$", f"${num(a)}$", f"${num(b)}$")
+                for t, (a, b) in enumerate(zip(mom.thetas, nag.thetas, strict=True), start=1)
+            ),
+            caption="$\\theta_t = \\theta_{t-1} + v_t$, 最优点 (minimum) $\\theta^* = 0$",
         ),
-        _trace_table(nag, "NAG, torch.optim.SGD(nesterov=True)", "v_t"),
     ]
+    for name, path in (("Momentum", mom), ("NAG", nag)):
+        t, value = first_overshoot(path.thetas, start)
+        if t:
+            items.append(
+                Step(
+                    f"{name} 第一次过冲 (first overshoot)",
+                    result=f"\\theta_{{{t}}} = {num(value)}",
+                )
+            )
     return WorkedExample(
         title=(
-            f"$f(w) = \\tfrac12 c w^2$, $c = {num(curvature)}$, $w_0 = {num(start)}$, "
-            f"$\\eta = {num(lr)}$, $\\mu = {num(momentum)}$"
+            f"$f(\\theta) = \\tfrac12 c \\theta^2$, $c = {c}$, $\\theta_0 = {num(start)}$, "
+            f"$\\eta = {num(lr)}$, $\\mu = {mu}$"
         ),
         steps=tuple(items),
     )
+
+
+def constant_gradient_steps(
+    gradient: float, lr: float, rho: float, eps: float, steps: int
+) -> tuple[Trace, Trace]:
+    """AdaGrad and RMSProp fed the same gradient `steps` times (weights start at 0).
+
+    AdaGrad: G_t = t g^2, so the step is lr / sqrt(t) (for g > 0, eps -> 0): it decays.
+    RMSProp: E_t = (1 - rho^t) g^2, so the step is lr / sqrt(1 - rho^t): it settles at lr,
+    after early steps inflated by the zero start E_0 = 0 (no bias correction)."""
+    gs = [gradient] * steps
+    return adagrad_trace(gs, lr, eps), rmsprop_trace(gs, lr, rho, eps)
 
 
 @worked_example("adagrad-rmsprop")
 def adagrad_rmsprop_example(
-    gradients: list[float] = [1.0, 0.5, 2.0],  # noqa: B006 - recipe defaults are never mutated
+    gradient: float = 1.0,
     lr: float = 0.1,
     rho: float = 0.9,
     eps: float = 1e-8,
+    steps: int = 100,
+    at: list[int] = [1, 2, 5, 10, 25, 50, 100],  # noqa: B006 - recipe defaults are never mutated
 ) -> WorkedExample:
-    _check_gradients(gradients, lr, eps)
+    _check_gradients([gradient], lr, eps)
+    if gradient == 0.0:
+        raise BadParameter("gradient", "must not be 0: nothing would move")
     if not 0.0 <= rho < 1.0:
         raise BadParameter("rho", "must be in [0, 1)")
-    gs = [float(g) for g in gradients]
-    ada, rms = adagrad_trace(gs, lr, eps), rmsprop_trace(gs, lr, rho, eps)
-    g1, last = gs[0], len(gs)
+    if not 1 <= steps <= MAX_RUN_STEPS:
+        raise BadParameter("steps", f"must be 1 to {MAX_RUN_STEPS}")
+    if not 1 <= len(at) <= MAX_STEPS or not all(1 <= t <= steps for t in at):
+        raise BadParameter("at", f"1 to {MAX_STEPS} step numbers, each in 1..steps")
+    ada, rms = constant_gradient_steps(gradient, lr, rho, eps, steps)
+    g, last = _p(gradient), steps
     items: list[Step | Table] = [
         Step(
-            "AdaGrad 累积 (accumulator), $t=1$",
-            "G_1 = G_0 + g_1^2",
-            f"0 + {_p(g1)}^2",
-            num(ada.states[0]),
+            f"AdaGrad 累积 (accumulator), $t={last}$",
+            "G_t = t\\, g^2",
+            f"{last} \\times {g}^2",
+            num(ada.states[-1]),
         ),
         Step(
-            "AdaGrad 步长 (step), $t=1$",
-            "\\Delta w_1 = \\frac{\\eta\\, g_1}{\\sqrt{G_1} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {_p(g1)}}}{{\\sqrt{{{num(ada.states[0])}}} + {num(eps)}}}",
-            num(ada.steps[0]),
-        ),
-        _trace_table(ada, "AdaGrad, torch.optim.Adagrad ($w_0 = 0$)", "G_t"),
-        Step(
-            "RMSProp 滑动平均 (moving average), $t=1$",
-            "E_1 = \\rho E_0 + (1-\\rho) g_1^2",
-            f"{num(rho)} \\times 0 + {num(1 - rho)} \\times {_p(g1)}^2",
-            num(rms.states[0]),
+            f"AdaGrad 步长 (step) $\\approx \\eta / \\sqrt t$, $t={last}$",
+            "\\Delta w_t = \\frac{\\eta\\, g}{\\sqrt{G_t} + \\epsilon}",
+            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(ada.states[-1])}}}}}",
+            num(ada.steps[-1]),
         ),
         Step(
-            "RMSProp 步长 (step), $t=1$",
-            "\\Delta w_1 = \\frac{\\eta\\, g_1}{\\sqrt{E_1} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {_p(g1)}}}{{\\sqrt{{{num(rms.states[0])}}} + {num(eps)}}}",
-            num(rms.steps[0]),
+            f"RMSProp 滑动平均 (moving average), $t={last}$",
+            "E_t = (1-\\rho^t)\\, g^2",
+            f"(1 - {num(rho)}^{{{last}}}) \\times {g}^2",
+            num(rms.states[-1]),
         ),
-        _trace_table(rms, f"RMSProp, torch.optim.RMSprop(alpha={rho:g}) ($w_0 = 0$)", "E_t"),
         Step(
-            f"有效学习率 (effective learning rate), $t={last}$",
-            f"\\frac{{\\eta}}{{\\sqrt{{G_{{{last}}}}}}}\\ \\text{{vs}}\\ "
-            f"\\frac{{\\eta}}{{\\sqrt{{E_{{{last}}}}}}}",
-            "",
-            f"{_ratio(lr, ada.states[-1])}\\ \\text{{vs}}\\ {_ratio(lr, rms.states[-1])}",
+            f"RMSProp 步长 (step) $\\approx \\eta / \\sqrt{{1-\\rho^t}}$, $t={last}$",
+            "\\Delta w_t = \\frac{\\eta\\, g}{\\sqrt{E_t} + \\epsilon}",
+            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(rms.states[-1])}}}}}",
+            num(rms.steps[-1]),
+        ),
+        Table(
+            header=("$t$", "AdaGrad $\\Delta w_t$", "RMSProp $\\Delta w_t$"),
+            rows=tuple(
+                (f"${t}$", f"${num(ada.steps[t - 1])}$", f"${num(rms.steps[t - 1])}$") for t in at
+            ),
+            caption=(
+                f"torch.optim.Adagrad / RMSprop(alpha={rho:g}), "
+                f"每步梯度都是 (every gradient) ${num(gradient)}$"
+            ),
         ),
     ]
     return WorkedExample(
         title=(
-            f"梯度 $g = ({', '.join(num(g) for g in gs)})$, $\\eta = {num(lr)}$, "
-            f"$\\rho = {num(rho)}$, $\\epsilon = {num(eps)}$"
+            f"恒定梯度 (constant gradient) $g = {num(gradient)}$, {steps} 步, "
+            f"$\\eta = {num(lr)}$, $\\rho = {num(rho)}$, $\\epsilon = {num(eps)}$"
         ),
         steps=tuple(items),
     )
-
-
-def _ratio(lr: float, state: float) -> str:
-    """lr / sqrt(state), or infinity when nothing has accumulated yet."""
-    return num(lr / math.sqrt(state)) if state > 0 else "\\infty"
 
 
 @worked_example("adam-steps")

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from worked_examples.classification import log_softmax
 from worked_examples.optimizers import adam_trace
 
 Vector = npt.NDArray[np.float64]
@@ -77,8 +78,10 @@ def weight_penalty_example(
     lam: float = 0.01,
     lr: float = 0.1,
     gradients: list[float] | None = None,
+    adam: bool = True,
 ) -> WorkedExample:
-    """`gradients` is the data loss's gradient; without it, 0 (the penalty acts alone)."""
+    """`gradients` is the data loss's gradient; without it, 0 (the penalty acts alone).
+    `adam = false` leaves out the Adam / AdamW table (for cards that are only about L1 / L2)."""
     _check_values("weights", weights)
     if gradients is not None:
         _check_values("gradients", gradients)
@@ -122,16 +125,19 @@ def weight_penalty_example(
             ),
             caption=f"一步 SGD (one step), $\\eta = {lr:g}$, $\\lambda = {lam:g}$; L2 = decay",
         ),
-        Table(
-            header=("$w$", "$g$", "Adam + L2", "AdamW"),
-            rows=tuple(
-                tuple(f"${num(float(v))}$" for v in row)
-                for row in zip(w, g, adam_l2, adamw, strict=True)
-            ),
-            caption="Adam 第一步的 $\\Delta w$ ($w' = w - \\Delta w$): L2 梯度被 Adam 归一化, "
-            "AdamW 直接减 $\\eta\\lambda w$ (Loshchilov & Hutter 2019)",
-        ),
     ]
+    if adam:
+        items.append(
+            Table(
+                header=("$w$", "$g$", "Adam + L2", "AdamW"),
+                rows=tuple(
+                    tuple(f"${num(float(v))}$" for v in row)
+                    for row in zip(w, g, adam_l2, adamw, strict=True)
+                ),
+                caption="Adam 第一步的 $\\Delta w$ ($w' = w - \\Delta w$): L2 梯度被 Adam 归一化, "
+                "AdamW 直接减 $\\eta\\lambda w$ (Loshchilov & Hutter 2019)",
+            )
+        )
     return WorkedExample(
         title=(
             f"$w = ({', '.join(num(float(v)) for v in w)})$, $\\lambda = {lam:g}$, $\\eta = {lr:g}$"
@@ -220,4 +226,196 @@ def inverted_dropout_example(
     return WorkedExample(
         title=f"$x = ({', '.join(num(float(v)) for v in x)})$, $p = {p:g}$ (drop), seed = {seed}",
         steps=tuple(items),
+    )
+
+
+# --- mixup, CutMix, stochastic depth ---------------------------------------------------------
+
+
+def mixup(x_i: Vector, x_j: Vector, y_i: Vector, y_j: Vector, lam: float) -> tuple[Vector, Vector]:
+    """mixup (Zhang et al. 2018, eq. in section 2): the same lambda mixes inputs and targets."""
+    x: Vector = lam * x_i + (1.0 - lam) * x_j
+    y: Vector = lam * y_i + (1.0 - lam) * y_j
+    return x, y
+
+
+def soft_cross_entropy(logits: Vector, target: Vector) -> float:
+    """-sum_k t_k log softmax(z)_k: cross-entropy against a soft (mixed) target."""
+    return -float(target @ log_softmax(list(logits)))
+
+
+@worked_example("mixup")
+def mixup_example(
+    x_i: list[float] = [0.2, 0.8],  # noqa: B006
+    x_j: list[float] = [0.6, 0.4],  # noqa: B006
+    class_i: int = 0,
+    class_j: int = 1,
+    lam: float = 0.7,
+    logits: list[float] = [2.0, 0.5, -1.0],  # noqa: B006
+) -> WorkedExample:
+    """Two inputs of two values, their classes among len(logits) classes, and the model's
+    logits on the mixed input."""
+    _check_values("x_i", x_i)
+    _check_values("x_j", x_j)
+    _check_values("logits", logits)
+    if len(x_j) != len(x_i):
+        raise BadParameter("x_j", f"one value per value of x_i ({len(x_i)})")
+    classes = len(logits)
+    if classes < 2:
+        raise BadParameter("logits", "need at least two classes")
+    for name, value in (("class_i", class_i), ("class_j", class_j)):
+        if not 0 <= value < classes:
+            raise BadParameter(name, f"must be a class index 0 to {classes - 1}")
+    if not 0.0 <= lam <= 1.0:
+        raise BadParameter("lam", "lambda is a mixing weight in [0, 1]")
+    eye = np.eye(classes)
+    xi, xj = np.asarray(x_i, dtype=np.float64), np.asarray(x_j, dtype=np.float64)
+    x, y = mixup(xi, xj, eye[class_i], eye[class_j], lam)
+    z = np.asarray(logits, dtype=np.float64)
+    ce_i = soft_cross_entropy(z, eye[class_i])
+    ce_j = soft_cross_entropy(z, eye[class_j])
+    return WorkedExample(
+        title=f"$\\lambda = {num(lam)}$（训练时每批从 $\\mathrm{{Beta}}(\\alpha, \\alpha)$ 采样）",
+        steps=(
+            Step(
+                "混合输入 (mixed input)",
+                "\\tilde x = \\lambda x_i + (1-\\lambda)\\, x_j",
+                f"\\begin{{array}}{{l}} {num(lam)}\\times {_vec(xi)} \\\\ "
+                f"{{}}+ {num(1 - lam)}\\times {_vec(xj)} \\end{{array}}",
+                _vec(x),
+            ),
+            Step(
+                f"混合标签 (mixed target)，类别 {class_i} 与 {class_j}",
+                "\\tilde y = \\lambda y_i + (1-\\lambda)\\, y_j",
+                "",
+                _vec(y),
+            ),
+            Step(
+                f"模型在 $\\tilde x$ 上的 logits ${_vec(z)}$，对 $\\tilde y$ 的交叉熵",
+                "-\\sum_k \\tilde y_k \\log \\mathrm{softmax}(z)_k",
+                "",
+                num(soft_cross_entropy(z, y)),
+            ),
+            Step(
+                "等于两个硬标签损失的加权和",
+                "\\lambda\\,\\mathrm{CE}_i + (1-\\lambda)\\,\\mathrm{CE}_j",
+                f"{num(lam)}\\times {num(ce_i)} + {num(1 - lam)}\\times {num(ce_j)}",
+                num(lam * ce_i + (1 - lam) * ce_j),
+            ),
+        ),
+    )
+
+
+def cutmix_box(
+    width: int, height: int, lam: float, cx: int, cy: int
+) -> tuple[int, int, int, int, float]:
+    """The box of the CutMix reference code (Yun et al. 2019, rand_bbox): sides
+    int(W sqrt(1 - lam)) and int(H sqrt(1 - lam)) around (cx, cy), clipped to the image; then
+    the label weight lambda recomputed from the clipped area. Returns (x1, y1, x2, y2, lam')."""
+    ratio = math.sqrt(1.0 - lam)
+    cut_w, cut_h = int(width * ratio), int(height * ratio)
+    x1, x2 = (int(np.clip(cx + d, 0, width)) for d in (-(cut_w // 2), cut_w // 2))
+    y1, y2 = (int(np.clip(cy + d, 0, height)) for d in (-(cut_h // 2), cut_h // 2))
+    return x1, y1, x2, y2, 1.0 - (x2 - x1) * (y2 - y1) / (width * height)
+
+
+@worked_example("cutmix-box")
+def cutmix_box_example(
+    width: int = 32, height: int = 32, lam: float = 0.75, cx: int = 28, cy: int = 10
+) -> WorkedExample:
+    for name, value in (("width", width), ("height", height)):
+        if not 2 <= value <= 4096:
+            raise BadParameter(name, "must be 2 to 4096 pixels")
+    if not 0.0 <= lam <= 1.0:
+        raise BadParameter("lam", "lambda is a mixing weight in [0, 1]")
+    if not 0 <= cx < width:
+        raise BadParameter("cx", f"the centre lies in the image: 0 to {width - 1}")
+    if not 0 <= cy < height:
+        raise BadParameter("cy", f"the centre lies in the image: 0 to {height - 1}")
+    ratio = math.sqrt(1.0 - lam)
+    x1, y1, x2, y2, lam_adj = cutmix_box(width, height, lam, cx, cy)
+    cut_w, cut_h = int(width * ratio), int(height * ratio)
+    area = (x2 - x1) * (y2 - y1)
+    return WorkedExample(
+        title=f"{width}×{height} 的图，采样得 $\\lambda = {num(lam)}$，框中心 $({cx}, {cy})$",
+        steps=(
+            Step(
+                "框的边长 (box side)",
+                "r_w = W\\sqrt{1-\\lambda}",
+                f"{width}\\times\\sqrt{{1 - {num(lam)}}}",
+                f"{num(width * ratio)} \\to {cut_w}",
+            ),
+            Step(
+                "裁到图内 (clip to the image)",
+                "x_1, x_2;\\ y_1, y_2",
+                "",
+                f"{x1}, {x2};\\ {y1}, {y2}",
+            ),
+            Step(
+                "贴入的面积 (pasted area)",
+                "(x_2-x_1)(y_2-y_1)",
+                f"{x2 - x1}\\times {y2 - y1}",
+                num(area),
+            ),
+            Step(
+                "按实际面积重算标签权重",
+                "\\lambda' = 1 - \\frac{(x_2-x_1)(y_2-y_1)}{WH}",
+                f"1 - \\frac{{{num(area)}}}{{{width}\\times {height}}}",
+                num(lam_adj),
+            ),
+            Step(
+                "标签 (target)：A 占 $\\lambda'$，贴入的 B 占 $1-\\lambda'$",
+                "\\tilde y = \\lambda' y_A + (1-\\lambda')\\, y_B",
+                "",
+                f"{num(lam_adj)}\\, y_A + {num(1 - lam_adj)}\\, y_B",
+            ),
+            Step(f"未裁剪时框为 ${cut_w}\\times {cut_h}$，面积比约为 $1-\\lambda$"),
+        ),
+    )
+
+
+def survival_probabilities(blocks: int, p_last: float) -> Vector:
+    """The linear decay rule of Huang et al. 2016, eq. (4): p_l = 1 - l / L (1 - p_L)."""
+    layers = np.arange(1, blocks + 1, dtype=np.float64)
+    probabilities: Vector = 1.0 - layers / blocks * (1.0 - p_last)
+    return probabilities
+
+
+@worked_example("stochastic-depth")
+def stochastic_depth_example(blocks: int = 54, p_last: float = 0.5) -> WorkedExample:
+    """Default: the 110-layer CIFAR ResNet, 54 residual blocks."""
+    if not 2 <= blocks <= 1000:
+        raise BadParameter("blocks", "must be 2 to 1000 residual blocks")
+    if not 0.0 < p_last <= 1.0:
+        raise BadParameter("p_last", "a survival probability in (0, 1]")
+    p = survival_probabilities(blocks, p_last)
+    middle = blocks // 2
+    expected = float(p.sum())
+    return WorkedExample(
+        title=f"$L = {blocks}$ 个残差块，$p_L = {num(p_last)}$",
+        steps=(
+            Step(
+                "第 $l$ 块的存活概率 (survival probability)",
+                "p_l = 1 - \\frac{l}{L}(1 - p_L)",
+            ),
+            Table(
+                header=("$l$", "$p_l$"),
+                rows=tuple(
+                    (str(i), f"${num(float(p[i - 1]))}$") for i in sorted({1, middle, blocks})
+                ),
+                caption="浅层几乎总被保留，最后一块只保留一半",
+            ),
+            Step(
+                "训练时的期望块数 (expected depth)",
+                "E[\\tilde L] = \\sum_{l=1}^{L} p_l",
+                "",
+                num(expected),
+            ),
+            Step(
+                "占全部块的比例",
+                "E[\\tilde L] / L",
+                f"\\frac{{{num(expected)}}}{{{blocks}}}",
+                num(expected / blocks),
+            ),
+        ),
     )

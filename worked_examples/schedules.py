@@ -195,3 +195,150 @@ def lr_schedule_values_example(
         title=f"{schedule}：$\\eta_0 = {base_lr:g}$, $T = {total_steps}$",
         steps=tuple(items),
     )
+
+
+# --- Noam (Transformer) schedule -----------------------------------------------------------
+
+
+def noam_rate(step: int, d_model: int, warmup: int) -> float:
+    """Vaswani et al. (2017), section 5.3: d^-0.5 min(step^-0.5, step warmup^-1.5), step >= 1.
+
+    The two branches meet at step = warmup, where the rate peaks at (d_model warmup)^-0.5."""
+    return float(d_model**-0.5 * min(step**-0.5, step * warmup**-1.5))
+
+
+@worked_example("noam-schedule")
+def noam_schedule_example(
+    d_model: int = 512,
+    warmup: int = 4000,
+    at: list[int] = [1, 1000, 4000, 16000, 100000],  # noqa: B006 - recipe defaults are never mutated
+) -> WorkedExample:
+    if not 1 <= d_model <= 100_000:
+        raise BadParameter("d_model", "must be 1 to 100,000")
+    if not 1 <= warmup <= 10_000_000:
+        raise BadParameter("warmup", "must be 1 to 10,000,000")
+    if not 1 <= len(at) <= MAX_POINTS or not all(1 <= t <= 100_000_000 for t in at):
+        raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 1..100,000,000 (step 0 is 0)")
+    peak = noam_rate(warmup, d_model, warmup)
+    items: list[Step | Table] = [
+        Step(
+            "预热段 (warmup), $step \\le warmup$：线性增大",
+            "d^{-0.5}\\cdot step\\cdot warmup^{-1.5}",
+        ),
+        Step(
+            "之后 (after warmup)：按 $step^{-0.5}$ 衰减",
+            "d^{-0.5}\\cdot step^{-0.5}",
+        ),
+        Step(
+            f"峰值 (peak) 在 $step = warmup = {warmup}$",
+            "(d \\cdot warmup)^{-0.5}",
+            f"({d_model} \\times {warmup})^{{-0.5}}",
+            num(peak),
+        ),
+        Table(
+            header=("$step$", "$lrate$", "÷ 峰值 (peak)"),
+            rows=tuple(
+                (f"${num(t)}$", f"${num(rate)}$", f"${num(rate / peak)}$")
+                for t, rate in ((t, noam_rate(t, d_model, warmup)) for t in at)
+            ),
+            caption=f"$d = d_{{model}} = {d_model}$, $warmup = {warmup}$",
+        ),
+    ]
+    return WorkedExample(
+        title=f"Noam 调度 (schedule)：$d_{{model}} = {d_model}$, $warmup = {warmup}$",
+        steps=tuple(items),
+    )
+
+
+# --- One-cycle policy ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OneCycle:
+    """torch.optim.lr_scheduler.OneCycleLR, two phases, cosine annealing (its defaults)."""
+
+    max_lr: float
+    total_steps: int
+    pct_start: float = 0.3
+    div_factor: float = 25.0
+    final_div_factor: float = 1e4
+    base_momentum: float = 0.85
+    max_momentum: float = 0.95
+
+    @property
+    def initial_lr(self) -> float:
+        return self.max_lr / self.div_factor
+
+    @property
+    def min_lr(self) -> float:
+        return self.initial_lr / self.final_div_factor
+
+    @property
+    def peak_step(self) -> float:
+        """The scheduler step at which the learning rate reaches max_lr (end of phase 1)."""
+        return self.pct_start * self.total_steps - 1.0
+
+    def _phase(self, t: int) -> tuple[float, bool]:
+        """Progress in [0, 1] through the current phase, and whether it is the first."""
+        if t <= self.peak_step:
+            return t / self.peak_step, True
+        return (t - self.peak_step) / (self.total_steps - 1 - self.peak_step), False
+
+    def lr(self, t: int) -> float:
+        pct, rising = self._phase(t)
+        start, end = (self.initial_lr, self.max_lr) if rising else (self.max_lr, self.min_lr)
+        return _cos_anneal(start, end, pct)
+
+    def momentum(self, t: int) -> float:
+        pct, rising = self._phase(t)
+        high, low = self.max_momentum, self.base_momentum
+        return _cos_anneal(high, low, pct) if rising else _cos_anneal(low, high, pct)
+
+
+def _cos_anneal(start: float, end: float, pct: float) -> float:
+    """From start (pct = 0) to end (pct = 1) along half a cosine, as OneCycleLR anneals."""
+    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1.0)
+
+
+@worked_example("one-cycle-values")
+def one_cycle_values_example(
+    max_lr: float = 0.1,
+    total_steps: int = 100,
+    at: list[int] = [0, 15, 29, 50, 75, 99],  # noqa: B006 - recipe defaults are never mutated
+) -> WorkedExample:
+    if not 0.0 < max_lr <= 10.0:
+        raise BadParameter("max_lr", "must be in (0, 10]")
+    if not 10 <= total_steps <= 1_000_000:
+        raise BadParameter("total_steps", "must be 10 to 1,000,000")
+    if not 1 <= len(at) <= MAX_POINTS or not all(0 <= t < total_steps for t in at):
+        raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 0..total_steps - 1")
+    cycle = OneCycle(max_lr, total_steps)
+    items: list[Step | Table] = [
+        Step(
+            "起点 (initial lr)，$D$ = div_factor",
+            "\\eta_0 = \\eta_{max} / D",
+            f"{num(max_lr)} / {num(cycle.div_factor)}",
+            num(cycle.initial_lr),
+        ),
+        Step(
+            "终点 (final lr)，$F$ = final_div_factor",
+            "\\eta_{min} = \\eta_0 / F",
+            f"{num(cycle.initial_lr)} / {num(cycle.final_div_factor)}",
+            num(cycle.min_lr),
+        ),
+        Table(
+            header=("$t$", "$\\eta_t$", "动量 $\\beta_t$"),
+            rows=tuple(
+                (f"${t}$", f"${num(cycle.lr(t))}$", f"${num(cycle.momentum(t))}$") for t in at
+            ),
+            caption=(
+                f"OneCycleLR(max_lr={max_lr:g}, total_steps={total_steps})："
+                f"前 {cycle.pct_start:.0%} 升到峰值 (第 {num(cycle.peak_step)} 步)，"
+                "之后余弦降到终点"
+            ),
+        ),
+    ]
+    return WorkedExample(
+        title=f"one-cycle：$\\eta_{{max}} = {num(max_lr)}$, $T = {total_steps}$",
+        steps=tuple(items),
+    )

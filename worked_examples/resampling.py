@@ -1,0 +1,299 @@
+"""Resampling: pixel shuffle, interpolation coordinates, RoI Align, and pooling under shifts.
+
+Sources: torch.nn.PixelShuffle (out[c, h r + i, w r + j] = in[c r^2 + i r + j, h, w]; Shi et al.,
+"Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional
+Neural Network", CVPR 2016); torch.nn.functional.interpolate's source coordinate
+(align_corners=True: dst (in-1)/(out-1); False: (dst + 0.5) in/out - 0.5, clamped at 0 for the
+linear modes); RoIAlign as in He et al., "Mask R-CNN", ICCV 2017, section 3 (no rounding of the
+RoI or its bins, bilinear samples at regularly spaced points, averaged; the coordinate
+convention of torchvision.ops.roi_align with aligned=False); shift sensitivity of strided max
+pooling and the max-blur-subsample fix of Zhang, "Making Convolutional Networks Shift-Invariant
+Again", ICML 2019 (section 3).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from figures.sampling import bilinear
+
+Array = npt.NDArray[np.float64]
+
+
+def pixel_shuffle(x: Array, r: int) -> Array:
+    """(C r^2, H, W) -> (C, H r, W r): channel c r^2 + i r + j fills sub-pixel (i, j)."""
+    channels, height, width = x.shape
+    c = channels // (r * r)
+    out: Array = x.reshape(c, r, r, height, width).transpose(0, 3, 1, 4, 2)
+    return out.reshape(c, height * r, width * r)
+
+
+def _matrix(values: Array) -> str:
+    rows = " \\\\ ".join(" & ".join(num(float(v)) for v in row) for row in values)
+    return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
+
+
+@worked_example("pixel-shuffle")
+def pixel_shuffle_example(r: int = 2, size: int = 2) -> WorkedExample:
+    if not 2 <= r <= 3:
+        raise BadParameter("r", "upscale factor must be 2 or 3 (a phone shows the result)")
+    if not 1 <= size <= 2:
+        raise BadParameter("size", "input side must be 1 or 2")
+    # Channel k holds the number 10(k+1) + position, so every output cell says where it came from.
+    x = np.array(
+        [
+            [[10 * (k + 1) + row * size + col for col in range(size)] for row in range(size)]
+            for k in range(r * r)
+        ],
+        dtype=np.float64,
+    )
+    out = pixel_shuffle(x, r)
+    groups = [range(start, min(start + 2, r * r)) for start in range(0, r * r, 2)]
+    pairs = [
+        Step(
+            f"输入通道 (input channels) {', '.join(str(k) for k in group)}",
+            "",
+            "",
+            ",\\ ".join(_matrix(x[k]) for k in group),
+        )
+        for group in groups
+    ]
+    return WorkedExample(
+        title=(
+            f"PixelShuffle({r})：${r * r}\\times{size}\\times{size} \\to "
+            f"1\\times{size * r}\\times{size * r}$；第 $k$ 个通道的值是 $10(k+1)+$ 位置"
+        ),
+        steps=(
+            *pairs,
+            Step(
+                "重排规则 (rearrangement)",
+                "y_{c,\\ hr+i,\\ wr+j} = x_{cr^2+ir+j,\\ h,\\ w}",
+            ),
+            Step(
+                "输出 (output)：每个 $r\\times r$ 块各取自 $r^2$ 个通道的同一位置",
+                "",
+                "",
+                _matrix(out[0]),
+            ),
+        ),
+    )
+
+
+def source_coordinate(dst: int, in_size: int, out_size: int, align_corners: bool) -> float:
+    """Where output index dst reads from the input, as F.interpolate(mode='linear') computes it
+    (no scale_factor given)."""
+    if align_corners:
+        return 0.0 if out_size == 1 else dst * (in_size - 1) / (out_size - 1)
+    return max(0.0, (dst + 0.5) * in_size / out_size - 0.5)
+
+
+@worked_example("align-corners")
+def align_corners_example(in_size: int = 4, out_size: int = 8) -> WorkedExample:
+    if not 2 <= in_size <= 8:
+        raise BadParameter("in_size", "must be 2 to 8")
+    if not 2 <= out_size <= 8:
+        raise BadParameter("out_size", "must be 2 to 8 (one table row each)")
+    rows = tuple(
+        (
+            f"${dst}$",
+            f"${num(source_coordinate(dst, in_size, out_size, True), 3)}$",
+            f"${num((dst + 0.5) * in_size / out_size - 0.5, 3)}$",
+            f"${num(source_coordinate(dst, in_size, out_size, False), 3)}$",
+        )
+        for dst in range(out_size)
+    )
+    return WorkedExample(
+        title=f"一维线性插值 (linear)，{in_size} 个输入 → {out_size} 个输出",
+        steps=(
+            Table(
+                header=("$x_{dst}$", "True", "False", "False, 截断"),
+                rows=rows,
+                caption="源坐标 (source coordinate)；False 时小于 0 的坐标截断为 0 (clamped)",
+            ),
+        ),
+    )
+
+
+# A 6x6 feature map whose value at (row y, column x) is 10 y + x: the bilinear value at a
+# point is then simply 10 y + x, which makes every sample easy to check by eye.
+FEATURE = np.add.outer(10.0 * np.arange(6), np.arange(6.0))
+
+
+@dataclass(frozen=True, slots=True)
+class RoiSample:
+    y: float
+    x: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoiAlignBin:
+    bin_height: float
+    bin_width: float
+    samples: tuple[RoiSample, ...]
+    value: float
+
+
+def bilinear_at(feature: Array, y: float, x: float) -> float:
+    """Bilinear interpolation at a point strictly inside the map (pixel (i, j) at coordinate
+    (i, j)), from the four surrounding pixels."""
+    y0 = min(math.floor(y), feature.shape[0] - 2)
+    x0 = min(math.floor(x), feature.shape[1] - 2)
+    _, value = bilinear(feature[y0 : y0 + 2, x0 : x0 + 2], x - x0, y - y0)
+    return value
+
+
+def roi_align_bin(
+    feature: Array,
+    roi: Sequence[float],
+    pooled: int,
+    sampling_ratio: int,
+    bin_row: int,
+    bin_col: int,
+) -> RoiAlignBin:
+    """One output bin of RoIAlign: the RoI (x1, y1, x2, y2, feature coordinates) is split into
+    pooled x pooled bins without rounding; each bin averages sampling_ratio^2 bilinear samples
+    at the centres of a regular sub-grid."""
+    x1, y1, x2, y2 = roi
+    bin_h, bin_w = (y2 - y1) / pooled, (x2 - x1) / pooled
+    samples = []
+    for iy in range(sampling_ratio):
+        y = y1 + bin_row * bin_h + (iy + 0.5) * bin_h / sampling_ratio
+        for ix in range(sampling_ratio):
+            x = x1 + bin_col * bin_w + (ix + 0.5) * bin_w / sampling_ratio
+            samples.append(RoiSample(y, x, bilinear_at(feature, y, x)))
+    value = sum(s.value for s in samples) / len(samples)
+    return RoiAlignBin(bin_h, bin_w, tuple(samples), value)
+
+
+@worked_example("roi-align-bin")
+def roi_align_bin_example(
+    roi: list[float] = [0.6, 1.2, 3.8, 4.4],  # noqa: B006
+    pooled: int = 2,
+    sampling_ratio: int = 2,
+) -> WorkedExample:
+    if len(roi) != 4:
+        raise BadParameter("roi", "a box is 4 numbers [x1, y1, x2, y2]")
+    x1, y1, x2, y2 = (float(v) for v in roi)
+    if not (0 <= x1 < x2 <= 5 and 0 <= y1 < y2 <= 5):
+        raise BadParameter("roi", "needs 0 <= x1 < x2 <= 5 and 0 <= y1 < y2 <= 5 (6x6 map)")
+    if not 1 <= pooled <= 4:
+        raise BadParameter("pooled", "must be 1 to 4")
+    if not 1 <= sampling_ratio <= 2:
+        raise BadParameter("sampling_ratio", "must be 1 or 2 (a phone shows the samples)")
+    b = roi_align_bin(FEATURE, (x1, y1, x2, y2), pooled, sampling_ratio, 0, 0)
+    rows = tuple(
+        (
+            f"$({num(s.x, 3)},\\ {num(s.y, 3)})$",
+            f"${num(s.value, 4)}$",
+        )
+        for s in b.samples
+    )
+    total = " + ".join(num(s.value, 4) for s in b.samples)
+    return WorkedExample(
+        title=(
+            f"特征图 $f(x,y) = 10y + x$（$6\\times6$），RoI $({', '.join(num(v) for v in roi)})$，"
+            f"输出 ${pooled}\\times{pooled}$，"
+            f"每格 ${sampling_ratio}\\times{sampling_ratio}$ 个采样点"
+        ),
+        steps=(
+            Step(
+                "格子大小，不取整 (bin size, no rounding)",
+                "\\frac{x_2-x_1}{n},\\ \\frac{y_2-y_1}{n}",
+                f"\\frac{{{num(x2)}-{num(x1)}}}{{{pooled}}},\\ "
+                f"\\frac{{{num(y2)}-{num(y1)}}}{{{pooled}}}",
+                f"{num(b.bin_width, 4)},\\ {num(b.bin_height, 4)}",
+            ),
+            Table(
+                header=("采样点 $(x, y)$", "双线性值"),
+                rows=rows,
+                caption="左上格子：子格中心处采样，值由周围 4 个像素双线性插值 (bilinear)",
+            ),
+            Step(
+                "这一格的输出：采样值的平均 (average)",
+                "\\frac{1}{N}\\sum f(x_i, y_i)",
+                f"\\frac{{{total}}}{{{len(b.samples)}}}",
+                num(b.value, 4),
+            ),
+            Step(
+                "RoI Pooling 则先把坐标取整 (quantise)",
+                "\\operatorname{round}(x_1, y_1, x_2, y_2)",
+                "",
+                f"({', '.join(num(round(v)) for v in (x1, y1, x2, y2))})",
+            ),
+        ),
+    )
+
+
+def max_pool_1d(x: Array, kernel: int, stride: int) -> Array:
+    """Max over windows of a circular signal (so a shift moves no value off the edge)."""
+    n = len(x)
+    return np.array([max(x[(i + t) % n] for t in range(kernel)) for i in range(0, n, stride)])
+
+
+def blur_pool_1d(x: Array, stride: int) -> Array:
+    """Zhang 2019's MaxBlurPool: dense max (k=2, s=1), then the [1, 2, 1]/4 low-pass filter
+    evaluated only every `stride` samples (circular)."""
+    dense = max_pool_1d(x, 2, 1)
+    n = len(dense)
+    return np.array(
+        [(dense[(i - 1) % n] + 2 * dense[i] + dense[(i + 1) % n]) / 4 for i in range(0, n, stride)]
+    )
+
+
+@worked_example("pool-shift")
+def pool_shift_example(
+    signal: list[float] = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0],  # noqa: B006
+    blur: bool = False,
+) -> WorkedExample:
+    if not 4 <= len(signal) <= 10 or len(signal) % 2:
+        raise BadParameter("signal", "give an even number of values, 4 to 10")
+    if not all(math.isfinite(v) and abs(v) <= 100 for v in signal):
+        raise BadParameter("signal", "values must be finite, magnitude at most 100")
+    x = np.array(signal, dtype=np.float64)
+    shifted = np.roll(x, 1)
+
+    def pool(v: Array) -> Array:
+        return blur_pool_1d(v, 2) if blur else max_pool_1d(v, 2, 2)
+
+    a, b = pool(x), pool(shifted)
+
+    def vec(v: Array) -> str:
+        return "(" + ",\\ ".join(num(float(t), 3) for t in v) + ")"
+
+    name = (
+        "MaxBlurPool（max 步长 1 → [1,2,1]/4 模糊 → 隔一取一）" if blur else "最大池化 $k=2,\\ s=2$"
+    )
+    steps = [
+        Step("原信号 (input)", "x", "", vec(x)),
+        Step("右移 1 像素 (shifted by one)", "Tx", "", vec(shifted)),
+        Step("池化原信号 (pooled)", "f(x)", "", vec(a)),
+        Step("池化移位后的信号 (pooled, shifted)", "f(Tx)", "", vec(b)),
+        Step(
+            "输出变化的总量 (L1 change)",
+            "\\lVert f(Tx) - f(x) \\rVert_1",
+            "",
+            num(float(np.abs(b - a).sum()), 3),
+        ),
+    ]
+    if blur:
+        # The same shift through plain max pooling (k=2, s=2), for comparison on one card.
+        plain = np.abs(max_pool_1d(shifted, 2, 2) - max_pool_1d(x, 2, 2)).sum()
+        steps.append(
+            Step(
+                "对照：普通最大池化 $g$（$k=2,\\ s=2$）的变化总量 (plain max pool)",
+                "\\lVert g(Tx) - g(x) \\rVert_1",
+                "",
+                num(float(plain), 3),
+            )
+        )
+    return WorkedExample(
+        title=f"{name}，一维信号（循环边界）右移 1 个像素",
+        steps=tuple(steps),
+    )
