@@ -186,7 +186,7 @@ def iou_variants_example(
 class AveragePrecision:
     precision: Vector  # after each ranked detection
     recall: Vector
-    interpolated: Vector  # max precision at recall >= this detection's recall
+    interpolated: Vector  # max precision from this rank on (at a TP: at recall >= its recall)
     eleven_points: Vector  # p_interp(r) at r = 0, 0.1, ..., 1
     ap_11: float
     ap_all: float
@@ -264,7 +264,7 @@ def average_precision_example(
                 rows=rows,
                 caption=(
                     "$P$ = TP 数 / 已取检测数，$R$ = TP 数 / 真实框数；"
-                    "$P_{\\text{interp}}$ = 召回率不低于本行的各行中 $P$ 的最大值"
+                    "$P_{\\text{interp}}$ = 本行及之后各行中 $P$ 的最大值"
                 ),
             ),
             Step(
