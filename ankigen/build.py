@@ -11,13 +11,14 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from ankigen.cardview import card_sides
 from ankigen.compile import compile_files
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
 from ankigen.kinds import check_kind_changes, lost_reverse_sides
 from ankigen.model import Note
-from ankigen.notetypes import NoteType, card_css, note_type_of
+from ankigen.notetypes import NoteType, card_css, note_fields, note_type_of
 from ankigen.output import write_all
 from ankigen.package import package_bytes
 from ankigen.recipes import RecipeLoadError, load_recipe_folders
@@ -40,14 +41,15 @@ from ankigen.stamps import (
 class DeckReport:
     path: Path
     notes: int
+    cards: int
     media: int
 
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
     decks: tuple[DeckReport, ...]
-    removed: tuple[str, ...]  # "namespace/card-id" of cards in the lock, gone from the sources
-    lost_reverse: tuple[str, ...]  # "namespace/card-id" of cards no longer shown both ways
+    removed: tuple[str, ...]  # "root_deck/card-id" of cards in the lock, gone from the sources
+    lost_reverse: tuple[str, ...]  # "root_deck/card-id" of cards no longer shown both ways
     warning: str  # "" or what the author should know about the lock
 
 
@@ -117,30 +119,31 @@ def build(config: Config) -> BuildReport:
     records = shipped_records(config)
     shipped_kinds = latest_kinds(records.versions)
     check_kind_changes(notes, shipped_kinds)
-    namespaces = sorted({n.namespace for n in notes})
+    root_decks = sorted({n.root_deck for n in notes})
     css = card_css()
     current = {
-        note_key(n.namespace, n.card_id): Stamp(
-            note_digest(n.kind.value, n.fields, n.tags), 0, n.kind.value
+        note_key(n.root_deck, n.card_id): Stamp(
+            note_digest(n.kind.value, note_fields(n), n.tags), 0, n.kind.value
         )
         for n in notes
     }
-    used_types = sorted({(n.namespace, note_type_of(n.kind)) for n in notes}, key=_type_order)
+    used_types = sorted({(n.root_deck, note_type_of(n.kind)) for n in notes}, key=_type_order)
     current.update(_note_type_stamps(used_types, css))
     stamps = restamp(records.versions, current, now())
 
     files: dict[Path, bytes] = {}
     reports = []
-    for namespace in namespaces:
-        group = [n for n in notes if n.namespace == namespace]
-        mods = [stamps[note_key(namespace, n.card_id)].mod for n in group]
+    for root_deck in root_decks:
+        group = [n for n in notes if n.root_deck == root_deck]
+        mods = [stamps[note_key(root_deck, n.card_id)].mod for n in group]
         type_mods = {
-            t.key: stamps[type_key(namespace, t.key)].mod for ns, t in used_types if ns == namespace
+            t.key: stamps[type_key(root_deck, t.key)].mod for ns, t in used_types if ns == root_deck
         }
-        path = config.output / f"{namespace}.apkg"
-        files[path] = package_bytes(namespace, group, mods, type_mods, css)
+        path = config.output / f"{root_deck}.apkg"
+        files[path] = package_bytes(root_deck, group, mods, type_mods, css)
         media = {item.name for n in group for item in n.media}
-        reports.append(DeckReport(path, len(group), len(media)))
+        cards = sum(len(card_sides(note)) // 2 for note in group)
+        reports.append(DeckReport(path, len(group), cards, len(media)))
     lock = lock_text(stamps).encode("utf-8")
     if records.working is None or lock_text(records.working).encode("utf-8") != lock:
         files[config.lock] = lock
@@ -161,24 +164,24 @@ def _type_order(pair: tuple[str, NoteType]) -> tuple[str, str]:
 def _note_type_stamps(used_types: list[tuple[str, NoteType]], css: str) -> dict[str, Stamp]:
     """Only note types a package carries: a stamp is a record of what was shipped."""
     return {
-        type_key(namespace, t.key): Stamp(
+        type_key(root_deck, t.key): Stamp(
             note_type_digest(
-                t.model_id(namespace),
-                t.model_name(namespace),
+                t.model_id(root_deck),
+                t.model_name(root_deck),
                 t.fields,
                 [(template.name, template.question, template.answer) for template in t.templates],
                 css,
             ),
             0,
         )
-        for namespace, t in used_types
+        for root_deck, t in used_types
     }
 
 
 def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
     seen: dict[tuple[str, str], Note] = {}
     for note in notes:
-        first = seen.setdefault((note.namespace, note.card_id), note)
+        first = seen.setdefault((note.root_deck, note.card_id), note)
         if first is not note:
             problems.append(
                 Problem(
@@ -186,7 +189,7 @@ def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
                     note.line,
                     f"duplicate card id '{note.card_id}': also used at "
                     f"{display_path(first.path)}:{first.line}; "
-                    f"ids must be unique within deck '{note.namespace}'",
+                    f"ids must be unique within deck '{note.root_deck}'",
                 )
             )
 

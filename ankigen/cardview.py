@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ankigen.model import Note
-from ankigen.notetypes import note_type_of
+from ankigen.notetypes import note_fields, note_type_of
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _REPLACEMENT = re.compile(r"\{\{(?:(cloze):)?([^}#^/]+)\}\}")
@@ -34,7 +34,7 @@ class CardSide:
 def card_sides(note: Note) -> list[CardSide]:
     """Every card of the note, question then answer, in Anki's card order."""
     note_type = note_type_of(note.kind)
-    fields = dict(zip(note_type.fields, note.fields, strict=True))
+    fields = dict(zip(note_type.fields, note_fields(note), strict=True))
     sides = []
     if note_type.is_cloze:
         (template,) = note_type.templates

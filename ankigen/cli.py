@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ankigen.build import build, collect
+from ankigen.cardview import card_sides
 from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
 from ankigen.gallery import render_gallery
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.root)
         if args.command == "check":
             notes = collect(config)
-            print(f"ok: {len(notes)} cards, no problems")
+            cards = sum(len(card_sides(note)) // 2 for note in notes)
+            print(f"ok: {counted(len(notes), 'note')} ({counted(cards, 'card')}), no problems")
             return 0
         if args.command == "figures":
             for item in render_gallery(config, args.out):
@@ -54,10 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         count = len(error.problems)
-        print(f"ankigen: {count} problem{'s' * (count != 1)}, nothing written", file=sys.stderr)
+        print(f"ankigen: {counted(count, 'problem')}, nothing written", file=sys.stderr)
         return 1
     for deck in report.decks:
-        print(f"wrote {display_path(deck.path)}: {deck.notes} notes, {deck.media} media files")
+        print(
+            f"wrote {display_path(deck.path)}: {counted(deck.notes, 'note')} "
+            f"({counted(deck.cards, 'card')}), {counted(deck.media, 'media file')}"
+        )
     if report.warning:
         print(f"warning: {report.warning}", file=sys.stderr)
     if report.removed:
@@ -80,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _preview(config: Config, out: Path, keep_watching: bool) -> int:
     result = write_preview(config, out)
     print(
-        f"wrote {display_path(result.index)}: {result.notes} notes, {result.sides} card sides; "
+        f"wrote {display_path(result.index)}: {counted(result.notes, 'note')}, "
+        f"{counted(result.sides, 'card side')}; "
         f"open {result.index.resolve().as_uri()}"
     )
     if keep_watching:
@@ -94,10 +100,15 @@ def _preview(config: Config, out: Path, keep_watching: bool) -> int:
 
 def _print_card_list(keys: tuple[str, ...]) -> None:
     for key in keys:
-        namespace, card_id = key.split("/", 1)
-        print(f"  ID:{card_id}   (deck {namespace})", file=sys.stderr)
+        root_deck, card_id = key.split("/", 1)
+        print(f"  ID:{card_id}   (deck {root_deck})", file=sys.stderr)
 
 
 def run() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 note', '2 notes': the counts users read after every build."""
+    return f"{count} {noun}{'s' * (count != 1)}"

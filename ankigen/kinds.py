@@ -21,7 +21,7 @@ KINDS = frozenset(kind.value for kind in NoteKind)
 def check_kind_changes(notes: Sequence[Note], shipped_kinds: dict[str, str]) -> None:
     problems = []
     for note in notes:
-        shipped = shipped_kinds.get(note_key(note.namespace, note.card_id))
+        shipped = shipped_kinds.get(note_key(note.root_deck, note.card_id))
         if shipped not in KINDS:
             continue
         before, after = note_type_of(NoteKind(shipped)).key, note_type_of(note.kind).key
@@ -41,10 +41,10 @@ def check_kind_changes(notes: Sequence[Note], shipped_kinds: dict[str, str]) -> 
 
 
 def lost_reverse_sides(notes: Sequence[Note], shipped_kinds: dict[str, str]) -> tuple[str, ...]:
-    """ "namespace/card-id" of cards that were shown both ways and no longer are."""
+    """ "root_deck/card-id" of cards that were shown both ways and no longer are."""
     return tuple(
-        f"{note.namespace}/{note.card_id}"
+        f"{note.root_deck}/{note.card_id}"
         for note in notes
         if note.kind is NoteKind.BASIC
-        and shipped_kinds.get(note_key(note.namespace, note.card_id)) == NoteKind.REVERSED.value
+        and shipped_kinds.get(note_key(note.root_deck, note.card_id)) == NoteKind.REVERSED.value
     )

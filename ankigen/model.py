@@ -46,7 +46,7 @@ class SourceCard:
     directives: tuple[Directive, ...]
 
     @property
-    def namespace(self) -> str:
+    def root_deck(self) -> str:
         """Ids are unique per root deck, and the note GUID is derived from both."""
         return self.deck.split("::", 1)[0]
 
@@ -70,14 +70,18 @@ class Resolved:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A rendered card, ready to be packaged: HTML fields in note-type order."""
+    """A rendered card, ready to be packaged: its parts as HTML, named; which note-type
+    field each part fills is notetypes.note_fields' business."""
 
     path: Path  # where the card is written, for messages
     line: int
-    namespace: str
+    root_deck: str
     card_id: str
     kind: NoteKind
     deck: str
-    fields: tuple[str, ...]
+    question: str
+    answer: str
+    extra: str
+    source: str
     tags: tuple[str, ...]
     media: tuple[Media, ...]

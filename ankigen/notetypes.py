@@ -8,7 +8,7 @@ release.
   while the `Add Reverse` field is filled (Anki's own "optional reversed card"):
   adding or removing `.reversed` then updates the note in place. Basic and cloze
   cannot share a type; the build refuses that change (see stamps.py).
-- Each root deck (the namespace of its notes' GUIDs, the name of its .apkg) has
+- Each root deck (whose name goes into its notes' GUIDs, the name of its .apkg) has
   its own note types, with ids derived from its name: two projects imported into
   one collection never overwrite each other's templates or CSS.
 """
@@ -21,7 +21,7 @@ from functools import cache
 from importlib.resources import files
 
 from ankigen.highlight import highlight_css
-from ankigen.model import NoteKind
+from ankigen.model import Note, NoteKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +39,18 @@ class NoteType:
     templates: tuple[Template, ...]
     is_cloze: bool
 
-    def model_id(self, namespace: str) -> int:
+    def values(self, named: dict[str, str]) -> tuple[str, ...]:
+        """Field values in this type's order, taken by name: no caller depends on the order."""
+        return tuple(named[name] for name in self.fields)
+
+    def model_id(self, root_deck: str) -> int:
         """A fixed id per root deck and type, in the range genanki recommends."""
-        text = f"ankigen note type\x1f{namespace}\x1f{self.key}".encode()
+        text = f"ankigen note type\x1f{root_deck}\x1f{self.key}".encode()
         digest = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
         return (1 << 30) + digest % (1 << 30)
 
-    def model_name(self, namespace: str) -> str:
-        return f"{namespace} · {self.label}"
+    def model_name(self, root_deck: str) -> str:
+        return f"{root_deck} · {self.label}"
 
 
 _EXTRA_AND_SOURCE = (
@@ -99,6 +103,18 @@ NOTE_TYPES = (BASIC, CLOZE)
 def note_type_of(kind: NoteKind) -> NoteType:
     """The one place that says which note type a kind of card is written with."""
     return CLOZE if kind is NoteKind.CLOZE else BASIC
+
+
+def note_fields(note: Note) -> tuple[str, ...]:
+    """The one place that says how each kind of card fills its note type's fields."""
+    common = {"Extra": note.extra, "Source": note.source, "ID": note.card_id}
+    if note.kind is NoteKind.CLOZE:
+        title = f'<div class="cloze-title">{note.question}</div>' if note.question else ""
+        return CLOZE.values({"Text": title + note.answer, **common})
+    reverse = REVERSE_ON if note.kind is NoteKind.REVERSED else ""
+    return BASIC.values(
+        {"Front": note.question, "Back": note.answer, REVERSE_FIELD: reverse, **common}
+    )
 
 
 @cache

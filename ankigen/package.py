@@ -1,6 +1,6 @@
 """Notes -> the bytes of an .apkg. The only module that imports genanki.
 
-GUIDs come from the deck namespace and the card id, so edits update the same
+GUIDs come from the root deck's name and the card id, so edits update the same
 note; every note and note type carries its own modification time (stamps.py);
 the zip is written with fixed entry times, so the same input gives the same
 bytes. Writing the file is output.py's job.
@@ -22,14 +22,14 @@ from typing import Any
 import genanki
 
 from ankigen.model import Media, Note
-from ankigen.notetypes import NOTE_TYPES, NoteType, note_type_of
+from ankigen.notetypes import NOTE_TYPES, NoteType, note_fields, note_type_of
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def note_guid(namespace: str, card_id: str) -> str:
-    """Stable across edits: only the namespace and the author's id go in."""
-    return str(genanki.guid_for(namespace, card_id))
+def note_guid(root_deck: str, card_id: str) -> str:
+    """Stable across edits: only the root deck's name and the author's id go in."""
+    return str(genanki.guid_for(root_deck, card_id))
 
 
 def deck_id(name: str) -> int:
@@ -61,11 +61,11 @@ class _StampedModel(genanki.Model):  # type: ignore[misc]
         return super().to_json(self.mod, deck_id)
 
 
-def _genanki_model(namespace: str, note_type: NoteType, css: str, mod: int) -> genanki.Model:
+def _genanki_model(root_deck: str, note_type: NoteType, css: str, mod: int) -> genanki.Model:
     return _StampedModel(
         mod,
-        model_id=note_type.model_id(namespace),
-        name=note_type.model_name(namespace),
+        model_id=note_type.model_id(root_deck),
+        name=note_type.model_name(root_deck),
         fields=[{"name": name} for name in note_type.fields],
         templates=[
             {"name": t.name, "qfmt": t.question, "afmt": t.answer} for t in note_type.templates
@@ -76,7 +76,7 @@ def _genanki_model(namespace: str, note_type: NoteType, css: str, mod: int) -> g
 
 
 def package_bytes(
-    namespace: str,
+    root_deck: str,
     notes: Sequence[Note],
     note_mods: Sequence[int],
     type_mods: Mapping[str, int],
@@ -84,7 +84,7 @@ def package_bytes(
 ) -> bytes:
     """The .apkg of one root deck; `type_mods` dates each note type it uses, by key."""
     models = {
-        t.key: _genanki_model(namespace, t, css, type_mods[t.key])
+        t.key: _genanki_model(root_deck, t, css, type_mods[t.key])
         for t in NOTE_TYPES
         if t.key in type_mods
     }
@@ -96,9 +96,9 @@ def package_bytes(
             _StampedNote(
                 mod,
                 model=models[note_type_of(note.kind).key],
-                fields=list(note.fields),
+                fields=list(note_fields(note)),
                 tags=list(note.tags),
-                guid=note_guid(note.namespace, note.card_id),
+                guid=note_guid(note.root_deck, note.card_id),
             )
         )
         media.update((item.name, item) for item in note.media)

@@ -79,7 +79,7 @@ class Recipe:
         (which raises RecipeError for a value of the wrong type) becomes a
         RecipeError, which the caller reports at the directive.
         """
-        kwargs = bind_parameters(self, params)
+        kwargs = checked_arguments(self, params)
         try:
             return convert(self.function(**kwargs))
         except BadParameter as error:
@@ -176,8 +176,9 @@ def load_recipe_folders(folders: Sequence[Path]) -> None:
                 importlib.import_module(f"{folder.name}.{module.name}")
 
 
-def bind_parameters(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments for the call, or a RecipeError naming the parameter."""
+def checked_arguments(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters as keyword arguments once each is known, present and of its hinted
+    type; otherwise a RecipeError naming the parameter."""
     signature = inspect.signature(recipe.function)
     hints = typing.get_type_hints(recipe.function)
     accepted = [p.name for p in signature.parameters.values()]

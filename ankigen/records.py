@@ -61,7 +61,7 @@ def package_versions(output: Path) -> list[dict[str, Stamp]]:
 
 
 def _package_stamps(apkg: Path) -> dict[str, Stamp]:
-    namespace = apkg.stem
+    root_deck = apkg.stem
     with zipfile.ZipFile(apkg) as archive, tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "collection.anki2"
         database.write_bytes(archive.read("collection.anki2"))
@@ -74,7 +74,7 @@ def _package_stamps(apkg: Path) -> dict[str, Stamp]:
     models = {int(mid): model for mid, model in json.loads(models_json).items()}
     stamps: dict[str, Stamp] = {}
     for note_type in NOTE_TYPES:
-        model = models.get(note_type.model_id(namespace))
+        model = models.get(note_type.model_id(root_deck))
         if model is not None:
             digest = note_type_digest(
                 int(model["id"]),
@@ -83,7 +83,7 @@ def _package_stamps(apkg: Path) -> dict[str, Stamp]:
                 [(t["name"], t["qfmt"], t["afmt"]) for t in model["tmpls"]],
                 model["css"],
             )
-            stamps[type_key(namespace, note_type.key)] = Stamp(digest, int(model["mod"]))
+            stamps[type_key(root_deck, note_type.key)] = Stamp(digest, int(model["mod"]))
     for mid, flds, tags, mod in rows:
         names = [field["name"] for field in models[mid]["flds"]]
         fields = flds.split("\x1f")
@@ -94,7 +94,7 @@ def _package_stamps(apkg: Path) -> dict[str, Stamp]:
         elif values.get(REVERSE_FIELD):
             kind = NoteKind.REVERSED
         digest = note_digest(kind.value, fields, tags.split())
-        stamps[note_key(namespace, values[ID_FIELD])] = Stamp(digest, int(mod), kind.value)
+        stamps[note_key(root_deck, values[ID_FIELD])] = Stamp(digest, int(mod), kind.value)
     return stamps
 
 

@@ -1,4 +1,4 @@
-"""SourceCard + Resolved -> Note: HTML fields in the order the note type declares them."""
+"""SourceCard + Resolved -> Note: the question, answer, extra and source as HTML."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ankigen.model import Note, NoteKind, Resolved, SourceCard
-from ankigen.notetypes import REVERSE_ON
+from ankigen.model import Note, Resolved, SourceCard
 
 
 def render_card(md: MarkdownIt, card: SourceCard, resolved: Resolved) -> Note:
@@ -22,24 +21,17 @@ def render_card(md: MarkdownIt, card: SourceCard, resolved: Resolved) -> Note:
             return ""
         return str(md.renderer.render(token.children or [], md.options, env)).strip()
 
-    question = inline(card.question)
-    answer = blocks(card.answer)
-    extra = blocks(card.extra)
-    source = inline(card.source)
-    if card.kind is NoteKind.CLOZE:
-        title = f'<div class="cloze-title">{question}</div>' if question else ""
-        fields: tuple[str, ...] = (title + answer, extra, source, card.card_id)
-    else:
-        reverse = REVERSE_ON if card.kind is NoteKind.REVERSED else ""
-        fields = (question, answer, extra, source, card.card_id, reverse)
     return Note(
         path=card.path,
         line=card.line,
-        namespace=card.namespace,
+        root_deck=card.root_deck,
         card_id=card.card_id,
         kind=card.kind,
         deck=card.deck,
-        fields=fields,
+        question=inline(card.question),
+        answer=blocks(card.answer),
+        extra=blocks(card.extra),
+        source=inline(card.source),
         tags=card.tags,
         media=resolved.media,
     )

@@ -55,12 +55,12 @@ class Stamp:
 NOTE_PREFIX = "note:"
 
 
-def note_key(namespace: str, card_id: str) -> str:
-    return f"{NOTE_PREFIX}{namespace}/{card_id}"
+def note_key(root_deck: str, card_id: str) -> str:
+    return f"{NOTE_PREFIX}{root_deck}/{card_id}"
 
 
-def type_key(namespace: str, note_type_key: str) -> str:
-    return f"notetype:{namespace}/{note_type_key}"
+def type_key(root_deck: str, note_type_key: str) -> str:
+    return f"notetype:{root_deck}/{note_type_key}"
 
 
 def note_digest(kind: str, fields: Sequence[str], tags: Sequence[str]) -> str:

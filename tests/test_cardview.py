@@ -19,13 +19,13 @@ STYLE = re.compile(r"(?s)^<style>.*?</style>")
 
 def anki_sides(collection: Any, notes: list[Note], tmp_path: Path) -> dict[tuple[str, int], Any]:
     """(card id, ordinal) -> Anki's card, for the notes packaged and imported."""
-    by_namespace: dict[str, list[Note]] = {}
+    by_root_deck: dict[str, list[Note]] = {}
     for note in notes:
-        by_namespace.setdefault(note.namespace, []).append(note)
-    for namespace, group in by_namespace.items():
+        by_root_deck.setdefault(note.root_deck, []).append(note)
+    for root_deck, group in by_root_deck.items():
         types = {note_type_of(n.kind).key: 1 for n in group}
-        apkg = tmp_path / f"{namespace}.apkg"
-        apkg.write_bytes(package_bytes(namespace, group, [1] * len(group), types, ""))
+        apkg = tmp_path / f"{root_deck}.apkg"
+        apkg.write_bytes(package_bytes(root_deck, group, [1] * len(group), types, ""))
         import_package(collection, apkg)
     cards = {}
     for card_id in collection.find_cards(""):

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from ankigen.model import Note, NoteKind
+from ankigen.model import Note
+from ankigen.notetypes import note_fields
 from ankigen.recipes import REGISTRY
 
 FUNDAMENTALS = {
@@ -27,11 +28,11 @@ def subdeck(note: Note) -> str:
 
 
 def source(note: Note) -> str:
-    return note.fields[2] if note.kind is NoteKind.CLOZE else note.fields[3]
+    return note.source
 
 
 def test_every_note_is_in_a_known_subdeck_of_the_one_deck(deck_notes: list[Note]) -> None:
-    assert {note.namespace for note in deck_notes} == {"深度学习面试"}
+    assert {note.root_deck for note in deck_notes} == {"深度学习面试"}
     assert {subdeck(note) for note in deck_notes} == FUNDAMENTALS | CNN_AND_DETECTION
 
 
@@ -50,7 +51,7 @@ def test_each_half_of_the_deck_is_large_and_illustrated(
     counts: Counter[str] = Counter()
     for note in deck_notes:
         if subdeck(note) in subdecks:
-            html = "".join(note.fields)
+            html = "".join(note_fields(note))
             counts["notes"] += 1
             counts["figures"] += 'class="figure"' in html
             counts["examples"] += 'class="worked-example"' in html
@@ -77,7 +78,7 @@ def project_recipes(kind: str) -> set[str]:
 
 
 def test_every_recipe_appears_on_a_card(deck_notes: list[Note]) -> None:
-    html = "".join("".join(note.fields) for note in deck_notes)
+    html = "".join("".join(note_fields(note)) for note in deck_notes)
     examples_used = set(re.findall(r'data-example="([\w-]+)"', html))
     figures_used = {
         name
@@ -93,6 +94,6 @@ def test_no_markdown_or_dollar_math_leaks_into_cards(deck_notes: list[Note]) -> 
     leaks = [
         note.card_id
         for note in deck_notes
-        if re.search(r"(?<!\\)\$[^$\s][^$]*\$|\*\*|\{#", "".join(note.fields))
+        if re.search(r"(?<!\\)\$[^$\s][^$]*\$|\*\*|\{#", "".join(note_fields(note)))
     ]
     assert leaks == []

@@ -26,6 +26,7 @@ import pytest
 from conftest import REPO
 
 from ankigen.model import Note, NoteKind
+from ankigen.notetypes import note_fields
 
 MATHCHECK = REPO / "tools" / "mathcheck"
 CHECK_SCRIPT = MATHCHECK / "check.mjs"
@@ -148,7 +149,7 @@ def find_math(text: str) -> tuple[list[Formula], list[str]]:
 def note_math(note: Note) -> tuple[list[Formula], list[str]]:
     formulas: list[Formula] = []
     unclosed: list[str] = []
-    for field in note.fields:
+    for field in note_fields(note):
         html = reveal_clozes(field) if note.kind is NoteKind.CLOZE else field
         for run in text_runs(html):
             found, left_open = find_math(run)
@@ -238,9 +239,9 @@ def test_every_formula_of_the_deck_typesets(deck_notes: list[Note]) -> None:
     items: list[dict[str, Any]] = []
     where: dict[str, str] = {}
     unclosed: list[str] = []
-    one_root_deck = len({note.namespace for note in notes}) == 1
+    one_root_deck = len({note.root_deck for note in notes}) == 1
     for note in notes:
-        label = note.card_id if one_root_deck else f"{note.namespace}/{note.card_id}"
+        label = note.card_id if one_root_deck else f"{note.root_deck}/{note.card_id}"
         where[label] = f"{note.path.relative_to(REPO)}:{note.line}"
         formulas, left_open = note_math(note)
         items += [{"id": label, "tex": f.tex, "display": f.display} for f in formulas]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ankigen.errors import Problem
 from ankigen.markdown import make_parser
 from ankigen.model import Resolved
+from ankigen.notetypes import note_fields
 from ankigen.parse import parse_file
 from ankigen.render import render_card
 
@@ -60,5 +61,5 @@ def test_any_markdown_gives_cards_or_located_problems(
         assert 1 <= problem.line <= line_count and problem.message
     for card in cards:
         note = render_card(md, card, Resolved({}, {}, ()))
-        assert note.card_id and all(isinstance(field, str) for field in note.fields)
-        assert "<script" not in "".join(note.fields)
+        assert note.card_id and all(isinstance(field, str) for field in note_fields(note))
+        assert "<script" not in "".join(note_fields(note))
