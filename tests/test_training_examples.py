@@ -212,7 +212,7 @@ def run_accumulation(torch: Any, model: Any, xs: Any, ys: Any, k: int) -> list[A
     namespace = {
         "model": model,
         "optimizer": optimizer,
-        "loader": loader,
+        "data": loader,
         "criterion": torch.nn.functional.mse_loss,
         "k": k,
     }
