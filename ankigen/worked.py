@@ -23,12 +23,16 @@ class Step:
     result: str = ""
 
 
+Cell = str | int | float
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A small table (for example one row per layer); text with `$...$` spans as math."""
+    """A small table (for example one row per layer). A text cell may hold `$...$` spans
+    as math; a number cell is shown as `num` shows it, so recipes need not format it."""
 
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
     caption: str = ""
 
 
@@ -114,7 +118,8 @@ def _render_step(step: Step) -> str:
 def _render_table(table: Table) -> str:
     head = "".join(f"<th>{_cell(cell)}</th>" for cell in table.header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
+        "<tr>" + "".join(f"<td>{_cell(_cell_text(cell))}</td>" for cell in row) + "</tr>"
+        for row in table.rows
     )
     # The caption is a line of the step, not a <caption>: it then wraps at the box's
     # width rather than the table's, and the step's number stands beside it.
@@ -123,6 +128,10 @@ def _render_table(table: Table) -> str:
         f'<li class="we-table">{caption}<table><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></li>"
     )
+
+
+def _cell_text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else f"${num(cell)}$"
 
 
 def _cell(text: str) -> str:

@@ -37,3 +37,13 @@ def test_table_text_mixes_plain_words_and_math() -> None:
     assert '<span class="we-label">\\(m\\) 个</span><table>' in html
     with pytest.raises(ValueError, match="unbalanced"):
         render_worked_example("t", WorkedExample("t", (Table(header=("$n",), rows=()),)))
+
+
+def test_table_number_cells_look_like_num() -> None:
+    table = Table(header=("n", "x"), rows=((1, 12345), (2, 1 / 3), (3, "$a$")))
+    html = render_worked_example("t", WorkedExample("t", (table,)))
+    assert "<td>\\(1\\)</td><td>\\(12\\,345\\)</td>" in html
+    assert "<td>\\(2\\)</td><td>\\(0.3333\\)</td>" in html
+    assert "<td>\\(3\\)</td><td>\\(a\\)</td>" in html
+    with pytest.raises(ValueError, match="cannot format True"):
+        render_worked_example("t", WorkedExample("t", (Table(header=("b",), rows=((True,),)),)))
