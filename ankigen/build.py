@@ -107,6 +107,18 @@ def collect(config: Config) -> list[Note]:
     problems = [problem for result in results for problem in result.problems]
     notes = [note for result in results for note in result.notes]
     _check_unique_ids(notes, problems)
+    if not notes and not problems:
+        # A deck of nothing is a mistake (a wrong 'content', headings at the wrong level),
+        # not a success that writes an empty package.
+        problems.append(
+            Problem(
+                config.content,
+                0,
+                "no cards found: add a Markdown file with a card heading such as "
+                "'## What is ReLU? {#relu}' (cards are level-2 headings unless "
+                "'card_level' says otherwise)",
+            )
+        )
     if problems:
         raise BuildError(problems)
     return notes

@@ -163,3 +163,13 @@ def test_command_line_exits_1_without_traceback(empty_project: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("content/cards.md:5: card has no id")
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_content_without_cards_is_an_error(command: str, cli: Any, empty_project: Path) -> None:
+    result = cli(command, empty_project)
+    assert result.code == 1
+    assert result.err.startswith("content: no cards found: add a Markdown file")
+    (empty_project / "content" / "notes.md").write_text("# Only a heading\n\nText.\n")
+    assert cli(command, empty_project).code == 1
+    assert not (empty_project / "dist").exists() and not (empty_project / "ankigen.lock").exists()
