@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 from ankigen.build import build, collect
@@ -19,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ankigen", description="Turn Markdown notes into Anki decks (.apkg)."
     )
+    parser.add_argument("--version", action="version", version=f"ankigen {version('ankigen')}")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("build", "write one .apkg per root deck"),
