@@ -1,8 +1,7 @@
-"""Activation functions and their derivatives, computed from their formulas."""
+"""Activation functions and their derivatives, drawn from dlmath.activations."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -10,60 +9,46 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ankigen import BadParameter, figure
+from dlmath.activations import (
+    elu,
+    elu_derivative,
+    gelu,
+    gelu_derivative,
+    leaky_relu,
+    leaky_relu_derivative,
+    relu,
+    relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
+    silu,
+    silu_derivative,
+    tanh_derivative,
+)
 
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
 
-Array = np.ndarray
 Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"]
-_erf = np.frompyfunc(math.erf, 1, 1)
+Curve = Callable[[np.ndarray], np.ndarray]
 
 
-def _sigmoid(x: Array) -> Array:
-    result: Array = 1.0 / (1.0 + np.exp(-x))
-    return result
-
-
-def _normal_cdf(x: Array) -> Array:
-    """Φ(x) of the standard normal, exactly (GELU's definition, not its tanh approximation)."""
-    result: Array = 0.5 * (1.0 + np.asarray(_erf(x / math.sqrt(2.0)), dtype=float))
-    return result
-
-
-def _normal_pdf(x: Array) -> Array:
-    result: Array = np.exp(-0.5 * x**2) / math.sqrt(2.0 * math.pi)
-    return result
-
-
-def _functions(
-    alpha: float,
-) -> dict[str, tuple[str, Callable[[Array], Array], Callable[[Array], Array]]]:
-    """name -> (label, f, f'), each derivative written out from the definition."""
+def _functions(alpha: float) -> dict[str, tuple[str, Curve, Curve]]:
+    """name -> (label, f, f'), each from dlmath."""
     return {
-        "sigmoid": ("sigmoid", _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
-        "tanh": ("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2),
-        "relu": ("ReLU", lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+        "sigmoid": ("sigmoid", sigmoid, sigmoid_derivative),
+        "tanh": ("tanh", np.tanh, tanh_derivative),
+        "relu": ("ReLU", relu, relu_derivative),
         "leaky_relu": (
             f"Leaky ReLU (α={alpha:g})",
-            lambda x: np.where(x > 0, x, alpha * x),
-            lambda x: np.where(x > 0, 1.0, alpha),
+            lambda x: leaky_relu(x, alpha),
+            lambda x: leaky_relu_derivative(x, alpha),
         ),
         "elu": (
             f"ELU (α={alpha:g})",
-            lambda x: np.where(x > 0, x, alpha * np.expm1(x)),
-            lambda x: np.where(x > 0, 1.0, alpha * np.exp(x)),
+            lambda x: elu(x, alpha),
+            lambda x: elu_derivative(x, alpha),
         ),
-        # Hendrycks & Gimpel 2016: GELU(x) = x Φ(x); derivative Φ(x) + x φ(x).
-        "gelu": (
-            "GELU",
-            lambda x: x * _normal_cdf(x),
-            lambda x: _normal_cdf(x) + x * _normal_pdf(x),
-        ),
-        # SiLU / Swish-1 (Elfwing et al. 2017; Ramachandran et al. 2017): x σ(x).
-        "silu": (
-            "SiLU",
-            lambda x: x * _sigmoid(x),
-            lambda x: _sigmoid(x) * (1 + x * (1 - _sigmoid(x))),
-        ),
+        "gelu": ("GELU", gelu, gelu_derivative),
+        "silu": ("SiLU", silu, silu_derivative),
     }
 
 

@@ -1,10 +1,6 @@
-"""Convolution geometry: dilation, receptive fields, output sizes, separable convolutions.
-
-Sizes follow the shape formula of torch.nn.Conv2d's documentation,
-floor((n + 2p - d(k-1) - 1)/s) + 1, and the receptive-field recurrence of Araujo et al.,
-"Computing Receptive Fields of Convolutional Neural Networks" (Distill 2019):
-r_l = r_{l-1} + (k_l - 1) j_{l-1}, j_l = j_{l-1} s_l, starting from r_0 = j_0 = 1.
-"""
+"""Convolution geometry drawn: dilated kernels, receptive-field growth, output grids,
+depthwise separable kernels, two stacked 3x3 layers. The numbers come from dlmath.convolution
+(torch.nn.Conv2d's shape formula, the receptive-field recursion of Araujo et al. 2019)."""
 
 from __future__ import annotations
 
@@ -19,6 +15,13 @@ from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
 from ankigen import BadParameter, figure
+from dlmath.convolution import (
+    conv_output_size,
+    conv_params,
+    effective_kernel_size,
+    receptive_field,
+    separable_cost,
+)
 
 from . import _grid
 from ._grid import Grid
@@ -28,29 +31,14 @@ LIGHT_BLUE = "#cfe3f2"
 LIGHT_ORANGE = "#f6d5c1"
 
 
-def receptive_fields(kernels: Sequence[int], strides: Sequence[int]) -> list[int]:
-    """Receptive field after each layer, from the recurrence in the module docstring."""
-    field, jump, fields = 1, 1, []
-    for kernel, stride in zip(kernels, strides, strict=True):
-        field += (kernel - 1) * jump
-        jump *= stride
-        fields.append(field)
-    return fields
-
-
-def dilated_field(rate: int, kernel: int = 3) -> int:
-    """Span of one dilated kernel: r(k-1)+1 (3, 5, 7 for a 3x3 kernel at r = 1, 2, 3)."""
-    return rate * (kernel - 1) + 1
-
-
-def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
-    """floor((n + 2p - k)/s) + 1: torch.nn.Conv2d's formula with dilation 1."""
-    return (size + 2 * padding - kernel) // stride + 1
-
-
 def _math_count(value: int) -> str:
     """Thousands grouped for mathtext, where a bare ',' would be followed by a space."""
     return f"{value:,}".replace(",", "{,}")
+
+
+def _fields(kernels: Sequence[int], strides: Sequence[int]) -> list[int]:
+    """Receptive field after each layer (no dilation)."""
+    return [layer.field for layer in receptive_field(kernels, strides)]
 
 
 def _require(name: str, value: int, low: int, high: int) -> None:
@@ -67,7 +55,7 @@ def dilated_kernel(rates: list[int] | None = None) -> Figure:
     chosen = [1, 2, 3] if rates is None else rates
     if not 1 <= len(chosen) <= 4 or not all(1 <= rate <= 5 for rate in chosen):
         raise BadParameter("rates", "give 1 to 4 rates, each between 1 and 5")
-    fields = [dilated_field(rate) for rate in chosen]
+    fields = [effective_kernel_size(3, rate) for rate in chosen]
     size = max(fields) + 2  # one free cell around the largest field
     fig = new_figure(height=min(3.6 / len(chosen) + 0.8, 4.0))
     fig.suptitle("3×3 kernel: field $= r(k-1)+1$", fontsize=FONT_SIZE)
@@ -92,8 +80,8 @@ def receptive_field_growth(layers: int = 4) -> Figure:
     """3x3 stride-1 layers add 2 each; a stride-2 first layer doubles every later step."""
     _require("layers", layers, 1, 10)
     depth = np.arange(1, layers + 1)
-    plain = receptive_fields([3] * layers, [1] * layers)
-    strided = receptive_fields([3] * layers, [2] + [1] * (layers - 1))
+    plain = _fields([3] * layers, [1] * layers)
+    strided = _fields([3] * layers, [2] + [1] * (layers - 1))
     fig = new_figure()
     axes = fig.add_subplot()
     style_axes(axes, xlabel="layer", ylabel="receptive field")
@@ -204,10 +192,9 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
     _require("channels_in", channels_in, 1, 64)
     _require("channels_out", channels_out, 1, 64)
     _require("kernel", kernel, 1, 11)
-    standard = channels_out * kernel**2 * channels_in
-    depthwise = channels_in * kernel**2
-    pointwise = channels_in * channels_out
-    separable = depthwise + pointwise
+    weights = separable_cost(channels_in, channels_out, kernel)  # MACs at one position
+    standard, depthwise, pointwise = weights.standard, weights.depthwise, weights.pointwise
+    separable = weights.separable
     tints = (LIGHT_BLUE, LIGHT_ORANGE, "#c8eadf", "#f2d9e8")
     channel_colors = [tints[c % len(tints)] for c in range(min(channels_in, 4))]
     fig = new_figure(height=3.04)
@@ -262,8 +249,10 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
 @figure("two-3x3-vs-5x5")
 def two_3x3_vs_5x5() -> Figure:
     """One output unit sees 3x3 of layer 1, which together see 5x5 of the input (VGG)."""
-    first, second = receptive_fields([3, 3], [1, 1])
-    stacked, single = 2 * 3**2, second**2  # weights per (input, output) channel pair
+    first, second = _fields([3, 3], [1, 1])
+    # weights per (input, output) channel pair
+    stacked = 2 * conv_params(1, 1, 3, 1, bias=False)
+    single = conv_params(1, 1, second, 1, bias=False)
     fig = new_figure(height=2.32)
     axes = fig.add_subplot()
     _grid.canvas(axes)

@@ -1,9 +1,5 @@
-"""Greedy non-maximum suppression on a fixed set of detections, computed.
-
-Follows torchvision.ops.nms: boxes (x1, y1, x2, y2), IoU = intersection / union of the areas
-(x2 - x1)(y2 - y1); take the highest-scoring box left, keep it, and discard every remaining box
-whose IoU with it is greater than the threshold; repeat.
-"""
+"""Greedy non-maximum suppression on a fixed set of detections, computed by
+dlmath.detection.nms_rounds (torchvision.ops.nms's rule: IoU strictly above the threshold)."""
 
 from __future__ import annotations
 
@@ -13,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ankigen import BadParameter, figure
+from dlmath.detection import nms_rounds
 
 from ._style import COLORS, FONT_SIZE, new_figure
 
@@ -33,30 +30,6 @@ SCORES = np.array([0.92, 0.81, 0.66, 0.88, 0.74, 0.58, 0.52])
 # Where each box's label sits (just above its top or below its bottom edge, at its left or
 # right end), so the labels do not collide.
 LABEL_CORNERS = ("tr", "br", "tl", "tr", "br", "tl", "bl")
-
-
-def iou(a: Array, b: Array) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes."""
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union)
-
-
-def greedy_nms(boxes: Array, scores: Array, threshold: float) -> tuple[list[int], dict[int, int]]:
-    """Kept indices in descending score order, and for each suppressed box the kept box that
-    suppressed it (IoU > threshold, as torchvision.ops.nms)."""
-    keep: list[int] = []
-    suppressed_by: dict[int, int] = {}
-    for index in np.argsort(-scores, kind="stable"):
-        i = int(index)
-        winner = next((k for k in keep if iou(boxes[k], boxes[i]) > threshold), None)
-        if winner is None:
-            keep.append(i)
-        else:
-            suppressed_by[i] = winner
-    return keep, suppressed_by
 
 
 def _label(axes: Axes, box: Array, corner: str, text: str, color: str) -> None:
@@ -104,7 +77,15 @@ def nms(iou_threshold: float = 0.5) -> Figure:
     the ones it discards (dashed, with their IoU against the kept box that removed them)."""
     if not 0 < iou_threshold <= 1:
         raise BadParameter("iou_threshold", "must be in (0, 1]")
-    keep, suppressed_by = greedy_nms(BOXES, SCORES, iou_threshold)
+    rounds = nms_rounds(BOXES, SCORES, iou_threshold)
+    keep = [step.kept for step in rounds]
+    # Each removed box's IoU with the kept box that removed it.
+    removed_iou = {
+        other: value
+        for step in rounds
+        for other, value in step.overlaps
+        if other in step.suppressed
+    }
     fig = new_figure(height=3.92)
     before, after = fig.subplots(2, 1)
     _image_axes(before, f"{len(BOXES)} detections with scores")
@@ -117,9 +98,8 @@ def nms(iou_threshold: float = 0.5) -> Figure:
             _box(after, box, color)
             _label(after, box, LABEL_CORNERS[index], f"{score:.2f}", color)
         else:
-            winner = suppressed_by[index]
             _box(after, box, "#999999", dashed=True)
             # On the other edge than its score: the kept boxes' scores sit there.
             corner = {"t": "b", "b": "t"}[LABEL_CORNERS[index][0]] + LABEL_CORNERS[index][1]
-            _label(after, box, corner, f"IoU {iou(BOXES[winner], box):.2f}", "#555555")
+            _label(after, box, corner, f"IoU {removed_iou[index]:.2f}", "#555555")
     return fig

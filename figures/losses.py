@@ -8,37 +8,16 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ankigen import BadParameter, figure
+from dlmath.activations import sigmoid
+from dlmath.losses import (
+    cross_entropy_logit_gradient,
+    focal_loss,
+    smooth_l1,
+    smooth_l1_gradient,
+    squared_error_logit_gradient,
+)
 
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
-from .saturation import sigmoid
-
-
-def smooth_l1(error: np.ndarray, beta: float) -> np.ndarray:
-    """torch.nn.SmoothL1Loss per element: 0.5 x^2 / beta if |x| < beta, else |x| - 0.5 beta."""
-    absolute = np.abs(error)
-    result: np.ndarray = np.where(absolute < beta, 0.5 * error**2 / beta, absolute - 0.5 * beta)
-    return result
-
-
-def smooth_l1_gradient(error: np.ndarray, beta: float) -> np.ndarray:
-    """d/dx of smooth L1: x / beta inside the quadratic zone, sign(x) outside (bounded by 1)."""
-    result: np.ndarray = np.where(np.abs(error) < beta, error / beta, np.sign(error))
-    return result
-
-
-def focal_loss(p_t: np.ndarray, gamma: float) -> np.ndarray:
-    """FL(p_t) = -(1 - p_t)^gamma log(p_t) (Lin et al. 2017, Eq. 4 without alpha)."""
-    result: np.ndarray = -((1.0 - p_t) ** gamma) * np.log(p_t)
-    return result
-
-
-def logit_gradients(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """dL/dz for a = σ(z), target y = 1: cross-entropy gives a - y; squared error
-    L = ½(a - y)^2 gives (a - y) σ'(z) = (a - y) a (1 - a), which σ' shrinks."""
-    a = sigmoid(z)
-    cross_entropy = a - 1.0
-    squared: np.ndarray = (a - 1.0) * a * (1.0 - a)
-    return cross_entropy, squared
 
 
 @figure("regression-losses")
@@ -108,7 +87,9 @@ def ce_vs_mse_gradient() -> Figure:
     (z very negative, a ≈ 0) cross-entropy still pushes with slope ≈ -1, while squared
     error's gradient carries the factor σ'(z) ≈ 0 and learning stalls."""
     z = np.linspace(-8.0, 8.0, 241)
-    cross_entropy, squared = logit_gradients(z)
+    a = sigmoid(z)
+    cross_entropy = cross_entropy_logit_gradient(a, 1.0)
+    squared = squared_error_logit_gradient(a, 1.0)
     fig = new_figure(height=2.56)
     axes = fig.add_subplot()
     style_axes(axes, xlabel="logit z  (a = σ(z), target y = 1)", ylabel="dL/dz")

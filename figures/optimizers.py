@@ -1,14 +1,14 @@
 """Optimizer paths on 2-D quadratics, simulated with numpy.
 
-The update rules follow the pseudo-code of the torch.optim documentation exactly (defaults:
-no weight decay, dampening 0, AdaGrad lr_decay 0 and eps 1e-10, RMSprop alpha 0.99 and
-eps 1e-8, Adam betas (0.9, 0.999) and eps 1e-8); tests compare them with torch.optim.
+The update rules are dlmath.optimizers', with torch.optim's defaults (AdaGrad eps 1e-10,
+RMSprop alpha 0.99 and eps 1e-8, Adam betas (0.9, 0.999) and eps 1e-8).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -16,121 +16,45 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
 from ankigen import BadParameter, figure
+from dlmath.optimizers import Gradient, adagrad, adam, rmsprop, sgd
 
 from ._style import COLORS, FONT_SIZE, new_figure
 
 Array = np.ndarray
-Gradient = Callable[[Array], Array]
 MAX_STEPS = 500
 PANEL = "#f3f3f3"
 
 
-def _sgd(
-    grad: Gradient,
-    start: Array,
-    lr: float,
-    steps: int,
-    momentum: float = 0.0,
-    nesterov: bool = False,
-) -> Array:
-    """torch.optim.SGD: b_t = mu b_{t-1} + g_t (b_1 = g_1); step g_t + mu b_t if Nesterov
-    else b_t (plain g_t when mu = 0); p_t = p_{t-1} - lr * step."""
-    path = [start.astype(float)]
-    buffer = np.zeros_like(path[0])
-    for _ in range(steps):
-        g = grad(path[-1])
-        buffer = momentum * buffer + g
-        step = g + momentum * buffer if nesterov else buffer
-        path.append(path[-1] - lr * step)
-    return np.array(path)
-
-
-def _adagrad(grad: Gradient, start: Array, lr: float, steps: int, eps: float = 1e-10) -> Array:
-    """torch.optim.Adagrad (Duchi et al. 2011): s_t = s_{t-1} + g_t^2,
-    p_t = p_{t-1} - lr g_t / (sqrt(s_t) + eps)."""
-    path = [start.astype(float)]
-    state_sum = np.zeros_like(path[0])
-    for _ in range(steps):
-        g = grad(path[-1])
-        state_sum = state_sum + g * g
-        path.append(path[-1] - lr * g / (np.sqrt(state_sum) + eps))
-    return np.array(path)
-
-
-def _rmsprop(
-    grad: Gradient, start: Array, lr: float, steps: int, alpha: float = 0.99, eps: float = 1e-8
-) -> Array:
-    """torch.optim.RMSprop (Hinton, lecture 6e): v_t = alpha v_{t-1} + (1 - alpha) g_t^2,
-    p_t = p_{t-1} - lr g_t / (sqrt(v_t) + eps); no bias correction, v_0 = 0."""
-    path = [start.astype(float)]
-    square_avg = np.zeros_like(path[0])
-    for _ in range(steps):
-        g = grad(path[-1])
-        square_avg = alpha * square_avg + (1 - alpha) * g * g
-        path.append(path[-1] - lr * g / (np.sqrt(square_avg) + eps))
-    return np.array(path)
-
-
-def _adam(
-    grad: Gradient,
-    start: Array,
-    lr: float,
-    steps: int,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-) -> Array:
-    """torch.optim.Adam (Kingma & Ba 2015, Algorithm 1): m_hat = m_t / (1 - b1^t),
-    v_hat = v_t / (1 - b2^t), p_t = p_{t-1} - lr m_hat / (sqrt(v_hat) + eps)."""
-    beta1, beta2 = betas
-    path = [start.astype(float)]
-    m = np.zeros_like(path[0])
-    v = np.zeros_like(path[0])
-    for t in range(1, steps + 1):
-        g = grad(path[-1])
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        path.append(path[-1] - lr * m_hat / (np.sqrt(v_hat) + eps))
-    return np.array(path)
+OptimizerName = Literal["SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "Adam"]
+OPTIMIZER_NAMES: tuple[OptimizerName, ...] = get_args(OptimizerName)
 
 
 @dataclass(frozen=True, slots=True)
 class Optimizer:
     """One optimizer and its settings; the learning rate is shown in its panel title."""
 
-    name: str
+    name: OptimizerName
     lr: float
     momentum: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZER_NAMES:
+            raise ValueError(f"unknown optimizer {self.name!r}, not one of {OPTIMIZER_NAMES}")
 
     @property
     def label(self) -> str:
         return f"{self.name}, $\\eta$={self.lr:g}"
 
     def path(self, grad: Gradient, start: Array, steps: int) -> Array:
-        """The visited points p_0..p_steps, as torch.optim would visit them."""
-        if self.name == "SGD":
-            return _sgd(grad, start, self.lr, steps)
-        if self.name in ("Momentum", "NAG"):
-            return _sgd(grad, start, self.lr, steps, self.momentum, self.name == "NAG")
+        """The visited points p_0..p_steps, as torch.optim (its defaults) would visit them."""
         if self.name == "AdaGrad":
-            return _adagrad(grad, start, self.lr, steps)
+            return adagrad(grad, start, self.lr, steps).params
         if self.name == "RMSProp":
-            return _rmsprop(grad, start, self.lr, steps)
-        return _adam(grad, start, self.lr, steps)
-
-
-OPTIMIZER_NAMES = ("SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "Adam")
-
-
-def simulate(
-    name: str, grad: Gradient, start: Array, lr: float, steps: int, momentum: float = 0.9
-) -> Array:
-    """The path of optimizer `name` (one of OPTIMIZER_NAMES) with torch.optim's defaults."""
-    if name not in OPTIMIZER_NAMES:
-        raise ValueError(f"unknown optimizer {name!r}")
-    used = momentum if name in ("Momentum", "NAG") else 0.0
-    return Optimizer(name, lr, used).path(grad, start, steps)
+            return rmsprop(grad, start, self.lr, steps).params
+        if self.name == "Adam":
+            return adam(grad, start, self.lr, steps).trace.params
+        nesterov = self.name == "NAG"
+        return sgd(grad, start, self.lr, steps, self.momentum, nesterov).params
 
 
 def _check_steps(steps: int, most: int = MAX_STEPS) -> None:
@@ -140,7 +64,7 @@ def _check_steps(steps: int, most: int = MAX_STEPS) -> None:
 
 def _quadratic_grad(scale_y: float) -> Gradient:
     """Gradient of f = (x^2 + scale_y y^2) / 2."""
-    return lambda p: np.array([p[0], scale_y * p[1]])
+    return lambda p, _t: np.array([p[0], scale_y * p[1]])
 
 
 def _ellipses(axes: Axes, scale_y: float, levels: tuple[float, ...]) -> None:
@@ -234,7 +158,7 @@ def loss_contours(condition: float = 10.0, steps: int = 20, lr: float = 0.18) ->
         _ellipses(
             axes, scale_y, tuple(0.5 * scale_y * r**2 for r in (0.25, 0.6, 1.0, 1.5, 2.0, 2.6))
         )
-        _draw_path(axes, _sgd(_quadratic_grad(scale_y), start, lr, steps), COLORS[1], True)
+        _draw_path(axes, sgd(_quadratic_grad(scale_y), start, lr, steps).params, COLORS[1], True)
         axes.plot(0, 0, marker="*", color="black", markersize=9)
         _plain_axes(axes, title, (-4.6, 1.2), (-2.4, 2.4))
         axes.set_xlabel(f"{steps} steps, $\\eta$={lr:g}", fontsize=FONT_SIZE - 2)
@@ -340,7 +264,7 @@ def optimizer_saddle(steps: int = 60) -> Figure:
             return f"$|y|>1$: t={escaped[0]}"
         return f"t={steps}: $|y|$={abs(path[-1, 1]):.2g}"
 
-    def grad(p: Array) -> Array:
+    def grad(p: Array, _t: int) -> Array:
         return np.array([2 * p[0], -2 * p[1]])
 
     start = np.array([1.0, 1e-3])

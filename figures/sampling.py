@@ -1,12 +1,6 @@
-"""Down- and up-sampling: pooling, max unpooling, transposed convolution, bilinear interpolation.
-
-Semantics follow PyTorch: nn.MaxPool2d(2, return_indices=True) returns per-channel flat
-indices into H*W, nn.MaxUnpool2d scatters back with zeros elsewhere; nn.ConvTranspose2d with
-padding 0 gives (n-1)s + k, the same as a stride-1 convolution (flipped kernel) over the input
-with s-1 zeros inserted between elements and k-1 zeros of padding (Dumoulin & Visin 2016,
-"A guide to convolution arithmetic"); bilinear weights are those of F.grid_sample with
-align_corners=True.
-"""
+"""Down- and up-sampling drawn: pooling, max unpooling, transposed convolution as zero
+insertion, bilinear interpolation. The numbers come from dlmath.resampling (PyTorch's
+semantics; Dumoulin & Visin 2016 for the transposed convolution)."""
 
 from __future__ import annotations
 
@@ -16,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ankigen import BadParameter, figure
+from dlmath.resampling import average_pool, bilinear, max_pool, max_unpool, zero_insert
 
 from . import _grid
 from ._grid import Grid
@@ -28,52 +23,6 @@ POOL_INPUT = np.array([[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [3, 4, 1, 6]], 
 UNPOOL_INPUT = np.array([[1, 5, 2, 0], [3, 2, 8, 4], [7, 0, 1, 3], [2, 6, 9, 2]], dtype=float)
 # Pixel values at the corners (x, y) = (0,0), (1,0), (0,1), (1,1) of the unit square.
 CORNER_VALUES = np.array([[10.0, 20.0], [30.0, 50.0]])  # [y][x]
-
-
-def _windows(x: np.ndarray) -> np.ndarray:
-    """(H, W) -> (H/2, W/2, 4): the four values of each 2x2 stride-2 window, row-major."""
-    rows, cols = x.shape
-    blocks = x.reshape(rows // 2, 2, cols // 2, 2).transpose(0, 2, 1, 3)
-    return blocks.reshape(rows // 2, cols // 2, 4)
-
-
-def max_pool(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2x2 stride-2 max pooling and the argmax of each window as a flat index into x."""
-    windows = _windows(x)
-    best = windows.argmax(axis=2)
-    out_rows, out_cols = np.indices(best.shape)
-    rows = 2 * out_rows + best // 2
-    cols = 2 * out_cols + best % 2
-    return windows.max(axis=2), rows * x.shape[1] + cols
-
-
-def average_pool(x: np.ndarray) -> np.ndarray:
-    """2x2 stride-2 average pooling."""
-    result: np.ndarray = _windows(x).mean(axis=2)
-    return result
-
-
-def max_unpool(pooled: np.ndarray, indices: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Each pooled value back at its remembered flat index, zeros everywhere else."""
-    out = np.zeros(shape[0] * shape[1])
-    out[indices.ravel()] = pooled.ravel()
-    return out.reshape(shape)
-
-
-def zero_insert(x: np.ndarray, stride: int, kernel: int) -> np.ndarray:
-    """The input a stride-1 convolution sees in place of ConvTranspose2d (padding 0)."""
-    size = x.shape[0]
-    spread = (size - 1) * stride + 1
-    out = np.zeros((spread + 2 * (kernel - 1),) * 2)
-    start = kernel - 1
-    out[start : start + spread : stride, start : start + spread : stride] = x
-    return out
-
-
-def bilinear(values: np.ndarray, x: float, y: float) -> tuple[np.ndarray, float]:
-    """Weights [[(1-x)(1-y), x(1-y)], [(1-x)y, xy]] (indexed [y][x]) and the interpolated value."""
-    weights = np.outer([1 - y, y], [1 - x, x])
-    return weights, float((weights * values).sum())
 
 
 def _window_borders(axes: Axes, grid: Grid) -> None:

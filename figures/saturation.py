@@ -9,30 +9,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ankigen import BadParameter, figure
+from dlmath.activations import sigmoid_chain_bound, sigmoid_derivative
 
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
 
 MAX_LAYERS = 40
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function 1 / (1 + e^{-x})."""
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
-    return result
-
-
-def sigmoid_slope(x: np.ndarray) -> np.ndarray:
-    """σ'(x) = σ(x)(1 - σ(x)), largest (1/4) at x = 0."""
-    s = sigmoid(x)
-    result: np.ndarray = s * (1.0 - s)
-    return result
-
-
-def gradient_bound(layers: int) -> np.ndarray:
-    """max σ' to the n-th power, n = 1..layers: the best case through n sigmoids."""
-    peak = float(sigmoid_slope(np.array([0.0]))[0])
-    result: np.ndarray = peak ** np.arange(1, layers + 1, dtype=float)
-    return result
 
 
 @figure("sigmoid-saturation")
@@ -45,8 +26,8 @@ def sigmoid_saturation(layers: int = 10) -> Figure:
 
     x = np.linspace(-6.0, 6.0, 241)
     style_axes(left, xlabel="x", title="σ′(x)")
-    left.plot(x, sigmoid_slope(x), color=COLORS[0], linewidth=2.2)
-    peak = float(sigmoid_slope(np.array([0.0]))[0])
+    left.plot(x, sigmoid_derivative(x), color=COLORS[0], linewidth=2.2)
+    peak = sigmoid_derivative(0.0)
     left.plot([0.0], [peak], "o", color=COLORS[1], markersize=7)
     left.annotate(
         f"max {peak:g}",
@@ -60,7 +41,7 @@ def sigmoid_saturation(layers: int = 10) -> Figure:
     left.set_yticks([0.0, 0.1, 0.25])
 
     n = np.arange(1, layers + 1)
-    bound = gradient_bound(layers)
+    bound = sigmoid_chain_bound(layers)
     style_axes(right, xlabel="layers n", title="$0.25^n$")
     right.plot(n, bound, "o-", color=COLORS[1], linewidth=1.8, markersize=4)
     right.set_yscale("log")

@@ -1,22 +1,6 @@
-"""Learning-rate schedules, computed from their closed forms with numpy.
-
-Formulas (t = global step, lr0 = initial rate, all as multiples of lr0 in the figure):
-
-- piecewise constant, TensorFlow's `piecewise_constant(t, boundaries, values)`: values[0] for
-  t <= boundaries[0], values[i] for boundaries[i-1] < t <= boundaries[i], values[-1] after the
-  last boundary. (torch's MultiStepLR switches one step earlier: its milestone m = boundary + 1.)
-- exponential decay, TF `exponential_decay`: lr0 * r^(t / D); staircase: lr0 * r^floor(t / D).
-- natural exponential decay, TF `natural_exp_decay`: lr0 * exp(-k t) (with decay_steps 1); it
-  is exponential decay with r = exp(-k) per step, only parameterised by the rate k.
-- polynomial decay, TF `polynomial_decay`: without cycle t' = min(t, D) and
-  lr = (lr0 - end) (1 - t'/D)^p + end; with cycle D' = D * ceil(t / D) (D' = D at t = 0) and
-  lr = (lr0 - end) (1 - t/D')^p + end, so the rate jumps back up at every multiple of D.
-- cosine annealing, SGDR (Loshchilov & Hutter 2017) without restarts, as torch's
-  CosineAnnealingLR: eta_min + (lr0 - eta_min) (1 + cos(pi t / T)) / 2.
-- linear warmup then cosine: lr0 * t / W for t < W, then cosine annealing from lr0 to 0 over
-  the remaining T - W steps (as worked_examples/schedules.py and Hugging Face's
-  get_cosine_schedule_with_warmup).
-"""
+"""Learning-rate schedules against the step, every curve from its closed form in
+dlmath.schedules (TensorFlow's names; torch's MultiStepLR switches one step later than
+piecewise_constant, its milestone being boundary + 1)."""
 
 from __future__ import annotations
 
@@ -25,59 +9,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ankigen import BadParameter, figure
+from dlmath.schedules import (
+    cosine_annealing,
+    exponential_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    polynomial_decay,
+    warmup_cosine,
+)
 
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
 
 Array = np.ndarray
-
-
-def piecewise_constant(t: Array, boundaries: list[int], values: list[float]) -> Array:
-    """TF semantics: values[i] while boundaries[i-1] < t <= boundaries[i]."""
-    index = np.searchsorted(np.asarray(boundaries), t, side="left")
-    result: Array = np.asarray(values)[index]
-    return result
-
-
-def exponential_decay(
-    t: Array, lr0: float, decay_steps: float, rate: float, staircase: bool = False
-) -> Array:
-    """lr0 * rate^(t / D), or rate^floor(t / D) with staircase."""
-    exponent = np.floor(t / decay_steps) if staircase else t / decay_steps
-    result: Array = lr0 * rate**exponent
-    return result
-
-
-def natural_exp_decay(t: Array, lr0: float, k: float) -> Array:
-    """lr0 * exp(-k t)."""
-    result: Array = lr0 * np.exp(-k * t)
-    return result
-
-
-def polynomial_decay(
-    t: Array, lr0: float, decay_steps: float, end: float, power: float, cycle: bool = False
-) -> Array:
-    """TF polynomial_decay: (lr0 - end) (1 - t/D)^p + end, with t clipped to D or D stretched
-    to the next multiple of D that is >= t (cycle)."""
-    if cycle:
-        steps = decay_steps * np.maximum(np.ceil(t / decay_steps), 1.0)
-        fraction = t / steps
-    else:
-        fraction = np.minimum(t, decay_steps) / decay_steps
-    result: Array = (lr0 - end) * (1 - fraction) ** power + end
-    return result
-
-
-def cosine_annealing(t: Array, lr0: float, total: float, eta_min: float = 0.0) -> Array:
-    """eta_min + (lr0 - eta_min) (1 + cos(pi t / T)) / 2 (SGDR without restarts)."""
-    result: Array = eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * t / total)) / 2
-    return result
-
-
-def warmup_cosine(t: Array, lr0: float, total: float, warmup: float) -> Array:
-    """lr0 t / W for t < W, then cosine from lr0 to 0 over the remaining T - W steps."""
-    cosine = cosine_annealing(t - warmup, lr0, total - warmup)
-    result: Array = np.where(t < warmup, lr0 * t / warmup, cosine)
-    return result
 
 
 def _steps(total_steps: int, jumps: list[float]) -> Array:
@@ -127,7 +70,7 @@ def _panel(axes: Axes, title: str, t: Array, curves: list[tuple[str, Array, bool
 
 @figure("lr-schedules")
 def lr_schedules(total_steps: int = 100) -> Figure:
-    """Four panels of lr / lr0 against the step, every curve from its formula (module docstring).
+    """Four panels of lr / lr0 against the step, every curve from its closed form.
 
     Settings scale with T = total_steps so the shapes do not depend on it: boundaries at
     0.3T, 0.6T, 0.8T (values 1, 0.5, 0.25, 0.1); exponential r = 0.5 every D = T/4;

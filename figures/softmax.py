@@ -8,18 +8,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ankigen import BadParameter, figure
+from dlmath.activations import softmax
 
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
 
 MAX_CLASSES = 6
-
-
-def softmax_with_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(z / T), shifted by the maximum first so large logits cannot overflow."""
-    scaled = np.asarray(logits, dtype=float) / temperature
-    exps = np.exp(scaled - scaled.max())
-    result: np.ndarray = exps / exps.sum()
-    return result
 
 
 def _check(logits: list[float], temperatures: list[float]) -> None:
@@ -52,7 +45,7 @@ def softmax_temperature(
         offset = (index - (len(temps) - 1) / 2) * width
         axes.bar(
             classes + offset,
-            softmax_with_temperature(np.array(z), temperature),
+            softmax(np.array(z), temperature),
             width=width * 0.95,
             color=COLORS[index],
             label=f"T={temperature:g}",

@@ -3,7 +3,6 @@ simulation), typical learning curves with early stopping, and a network under dr
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import numpy as np
@@ -12,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ankigen import BadParameter, figure
+from dlmath.initialization import InitScheme, init_std
 
 from ._style import COLORS, FONT_SIZE, new_figure, style_axes
 
@@ -24,20 +24,8 @@ MAX_LAYERS = 40
 NETWORK = (4, 5, 5, 2)
 
 
-def init_std(scheme: str, fan_in: int, fan_out: int) -> float:
-    """Weight std of each scheme, as torch.nn.init computes it with its defaults:
-    normal_(std=0.01); xavier_normal_ (gain 1): sqrt(2 / (fan_in + fan_out));
-    kaiming_normal_ (a=0, mode='fan_in', nonlinearity='leaky_relu'): sqrt(2 / fan_in)."""
-    stds = {
-        "small": 0.01,
-        "xavier": math.sqrt(2.0 / (fan_in + fan_out)),
-        "he": math.sqrt(2.0 / fan_in),
-    }
-    return stds[scheme]
-
-
 def activation_stds(
-    activation: InitActivation, layers: int, scheme: str, seed: int = SEED
+    activation: InitActivation, layers: int, scheme: InitScheme, seed: int = SEED
 ) -> np.ndarray:
     """Std of the activations after each of `layers` bias-free WIDTH x WIDTH layers,
     for a batch of standard-normal inputs; the seed fixes inputs and weights."""
@@ -60,7 +48,7 @@ def init_activation_stats(activation: InitActivation = "tanh", layers: int = 10)
     (He et al. 2015), because ReLU zeroes half of its inputs."""
     if not 2 <= layers <= MAX_LAYERS:
         raise BadParameter("layers", f"must be between 2 and {MAX_LAYERS}")
-    schemes = (
+    schemes: tuple[tuple[InitScheme, str, str], ...] = (
         ("small", "N(0, 0.01²)", "s"),
         ("xavier", "Xavier", "o"),
         ("he", "He", "^"),

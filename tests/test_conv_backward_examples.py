@@ -11,13 +11,13 @@ from conftest import REPO, refused_parameter
 from conftest import render_example as render
 
 from ankigen.recipes import load_recipe_folders
-from figures.sampling import zero_insert
+from dlmath.convolution import correlate
+from dlmath.resampling import zero_insert
 from worked_examples.conv_backward import (
     DEFAULT_GRAD,
     DEFAULT_INPUT,
     DEFAULT_KERNEL,
     conv_gradients,
-    correlate,
     im2col_shape,
     winograd_f2x2_3x3,
     winograd_multiplications,

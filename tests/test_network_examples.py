@@ -15,6 +15,7 @@ from conftest import render_example as render
 
 from ankigen.recipes import REGISTRY, load_recipe_folders
 from ankigen.svg import figure_to_svg
+from dlmath.convolution import conv2d
 from worked_examples.networks import (
     INCEPTION_TABLE,
     RESNET_STAGES,
@@ -22,7 +23,6 @@ from worked_examples.networks import (
     BlockKind,
     alexnet_params,
     compound_scaling,
-    conv3x3_same,
     googlenet_params,
     hard_sigmoid,
     hard_swish,
@@ -304,7 +304,9 @@ def test_repvgg_fuse_matches_torch_branches() -> None:
         reference,
         atol=1e-10,
     )
-    assert np.allclose(conv3x3_same(x[0].numpy(), fused.kernel, fused.bias), merged, atol=1e-10)
+    assert np.allclose(
+        conv2d(x[0].numpy(), fused.kernel, fused.bias, padding=1), merged, atol=1e-10
+    )
     # The card: kernel centre 1/2*2 + 2*3 + 1/2 = 7.5, bias 0.5 - 2 - 2 = -3.5.
     html = render("repvgg-merge")
     assert "0.5 &amp; 7.5 &amp; 0.5" in html and "\\(= -3.5\\)" in html

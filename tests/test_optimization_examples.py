@@ -14,6 +14,14 @@ from conftest import refused_parameter as refused
 from conftest import render_example as render
 
 from ankigen.recipes import load_recipe_folders
+from dlmath.optimizers import (
+    MomentumPath,
+    adam,
+    adam_first_step_uncorrected,
+    given_gradients,
+    sutskever_momentum,
+)
+from dlmath.schedules import SCHEDULES, Settings, TorchSchedule, noam
 from worked_examples.backprop import (
     FP32_ADAM,
     MIXED_PRECISION_ADAM,
@@ -24,18 +32,29 @@ from worked_examples.backprop import (
     numeric_derivative,
     relative_error,
 )
-from worked_examples.optimizers import (
-    adagrad_trace,
-    adam_first_step_uncorrected,
-    adam_trace,
-    constant_gradient_steps,
-    first_overshoot,
-    momentum_path,
-    rmsprop_trace,
-)
-from worked_examples.schedules import OneCycle, Schedule, Settings, learning_rate, noam_rate
+from worked_examples.optimizers import constant_gradient_steps, first_overshoot
+from worked_examples.schedules import OneCycle
 
 load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
+
+
+def momentum_path(
+    nesterov: bool, lr: float, mu: float, start: float, curvature: float, steps: int
+) -> MomentumPath:
+    """Sutskever's momentum on f = curvature theta^2 / 2, as the worked example runs it."""
+    return sutskever_momentum(
+        lambda p, _t: curvature * p, np.asarray(start), lr, mu, steps, nesterov
+    )
+
+
+def learning_rate(
+    schedule: TorchSchedule, base_lr: float, total: int, t: int, s: Settings | None = None
+) -> float:
+    return float(SCHEDULES[schedule](t, base_lr, total, s or Settings()))
+
+
+def noam_rate(step: int, d_model: int, warmup: int) -> float:
+    return float(noam(step, d_model, warmup))
 
 
 # --- backprop-two-layer ------------------------------------------------------------------
@@ -166,8 +185,8 @@ def test_sgd_momentum_nag_hand_checked() -> None:
     assert nag.points[:3] == pytest.approx([1.0, 0.81, 0.5751])
     assert nag.thetas[:3] == pytest.approx([0.9, 0.729, 0.51759])
     assert abs(nag.thetas[2]) > abs(mom.thetas[2])
-    t_mom, mom_over = first_overshoot(mom.thetas, 1.0)
-    t_nag, nag_over = first_overshoot(nag.thetas, 1.0)
+    t_mom, mom_over = first_overshoot(mom.thetas.tolist(), 1.0)
+    t_nag, nag_over = first_overshoot(nag.thetas.tolist(), 1.0)
     assert (t_mom, t_nag) == (9, 9)
     assert mom_over == pytest.approx(-0.6037, abs=1e-4)
     assert nag_over == pytest.approx(-0.3546, abs=1e-4)
@@ -187,34 +206,6 @@ def test_sgd_momentum_nag_refuses_bad_values() -> None:
     assert refused("sgd-momentum-nag", start=0.0) == "start"
 
 
-def test_momentum_and_nag_match_torch_sgd_after_change_of_variables() -> None:
-    # torch.optim.SGD keeps b_t = mu b_{t-1} + g_t with v_t = -lr b_t. Momentum's parameter is
-    # theta itself; Nesterov's parameter is theta' = theta + mu v, the look-ahead point, so
-    # theta = theta' - mu v = theta' + mu lr b.
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check torch.optim.SGD")
-    for lr, mu, start, curvature, steps in [
-        (0.1, 0.9, 1.0, 1.0, 20),
-        (0.05, 0.5, -2.0, 4.0, 10),
-        (0.3, 0.99, 0.7, 0.5, 40),
-        (1.5, 0.2, 3.0, 1.0, 8),
-    ]:
-        for nesterov in (False, True):
-            path = momentum_path(nesterov, lr, mu, start, curvature, steps)
-            w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-            optimizer = torch.optim.SGD([w], lr=lr, momentum=mu, nesterov=nesterov)
-            for t in range(steps):
-                optimizer.zero_grad()
-                (0.5 * curvature * w**2).backward()
-                optimizer.step()
-                b = optimizer.state[w]["momentum_buffer"].item()
-                assert -lr * b == pytest.approx(path.velocities[t], rel=1e-12, abs=1e-15)
-                theta = w.item() + mu * lr * b if nesterov else w.item()
-                assert theta == pytest.approx(path.thetas[t], rel=1e-10, abs=1e-13)
-                if nesterov and t + 1 < steps:
-                    # torch's parameter is where the next gradient is taken: the look-ahead.
-                    assert w.item() == pytest.approx(path.points[t + 1], rel=1e-10, abs=1e-13)
-
-
 # --- adagrad-rmsprop ------------------------------------------------------------------------
 
 
@@ -223,14 +214,14 @@ def test_adagrad_rmsprop_hand_checked() -> None:
     # RMSProp rho 0.9: E_t = 1 - 0.9^t, step 0.1/sqrt(1 - 0.9^t): 0.1/sqrt(0.1) = 0.3162 at t=1
     # (zero start, no bias correction), 0.1/sqrt(0.19) = 0.2294 at t=2, -> 0.1.
     ada, rms = constant_gradient_steps(1.0, 0.1, 0.9, 1e-8, 100)
-    assert ada.states[:3] == pytest.approx([1.0, 2.0, 3.0])
-    assert ada.steps[0] == pytest.approx(0.1) and ada.steps[99] == pytest.approx(0.01)
-    assert rms.steps[0] == pytest.approx(0.31623, abs=1e-5)
-    assert rms.steps[1] == pytest.approx(0.22942, abs=1e-5)
-    assert rms.steps[99] == pytest.approx(0.1, rel=1e-4)
+    assert ada.second[:3] == pytest.approx([1.0, 2.0, 3.0])
+    assert ada.updates[0] == pytest.approx(0.1) and ada.updates[99] == pytest.approx(0.01)
+    assert rms.updates[0] == pytest.approx(0.31623, abs=1e-5)
+    assert rms.updates[1] == pytest.approx(0.22942, abs=1e-5)
+    assert rms.updates[99] == pytest.approx(0.1, rel=1e-4)
     # AdaGrad keeps shrinking like 1/sqrt(t); RMSProp's step settles.
-    assert ada.steps[99] / ada.steps[24] == pytest.approx(0.5, rel=1e-6)
-    assert rms.steps[99] / rms.steps[49] == pytest.approx(1.0, abs=3e-3)
+    assert ada.updates[99] / ada.updates[24] == pytest.approx(0.5, rel=1e-6)
+    assert rms.updates[99] / rms.updates[49] == pytest.approx(1.0, abs=3e-3)
     html = render("adagrad-rmsprop")
     assert "\\(= \\frac{0.1 \\times 1}{\\sqrt{100}}\\)" in html and "\\(= 0.01\\)" in html
     assert "<td>\\(1\\)</td><td>\\(0.1\\)</td><td>\\(0.3162\\)</td>" in html
@@ -244,43 +235,6 @@ def test_adagrad_rmsprop_refuses_bad_values() -> None:
     assert refused("adagrad-rmsprop", steps=0) == "steps"
 
 
-def feed_gradients(torch: Any, optimizer_for: Any, gradients: list[float]) -> list[float]:
-    """Weights after each step of a torch optimizer fed g_t through the loss g_t * w."""
-    w = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    optimizer = optimizer_for([w])
-    weights = []
-    for g in gradients:
-        optimizer.zero_grad()
-        (g * w).backward()
-        optimizer.step()
-        weights.append(w.item())
-    return weights
-
-
-GRADIENT_SETS = [
-    ([1.0, 0.5, 2.0], 0.1, 0.9, 1e-8),
-    ([-0.3, 0.0, 4.0, -1.0, 0.2], 0.01, 0.5, 1e-6),
-    ([10.0, -10.0, 5.0, 5.0], 1.0, 0.99, 0.0),
-    ([1e-4, 2e-4, -3e-4], 0.05, 0.0, 1e-8),
-]
-
-
-def test_adagrad_rmsprop_match_torch_optim() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check Adagrad/RMSprop")
-    long_runs = [([1.0] * 100, 0.1, 0.9, 1e-8), ([-0.5] * 300, 0.01, 0.99, 1e-10)]
-    for gradients, lr, rho, eps in GRADIENT_SETS + long_runs:
-        ada = feed_gradients(
-            torch, lambda p, lr=lr, eps=eps: torch.optim.Adagrad(p, lr=lr, eps=eps), gradients
-        )
-        assert ada == pytest.approx(adagrad_trace(gradients, lr, eps).weights, rel=1e-12)
-        rms = feed_gradients(
-            torch,
-            lambda p, lr=lr, rho=rho, eps=eps: torch.optim.RMSprop(p, lr=lr, alpha=rho, eps=eps),
-            gradients,
-        )
-        assert rms == pytest.approx(rmsprop_trace(gradients, lr, rho, eps).weights, rel=1e-12)
-
-
 # --- adam-steps -----------------------------------------------------------------------------
 
 
@@ -288,9 +242,10 @@ def test_adam_hand_checked() -> None:
     # g1 = 0.5: m1 = 0.1*0.5 = 0.05, v1 = 0.001*0.25 = 0.00025,
     # m_hat = 0.05/0.1 = 0.5, v_hat = 0.00025/0.001 = 0.25, step = 0.001*0.5/(0.5 + 1e-8) = 0.001.
     # Without correction: 0.001*0.05/sqrt(0.00025) = 0.001*0.05/0.015811 = 0.0031623 = 3.162 lr.
-    first = adam_trace([0.5, 0.5, 0.5], 0.001, 0.9, 0.999, 1e-8)[0]
-    assert (first.m, first.v, first.m_hat, first.v_hat) == pytest.approx((0.05, 2.5e-4, 0.5, 0.25))
-    assert first.step == pytest.approx(0.001, rel=1e-7)
+    run = adam(given_gradients([0.5, 0.5, 0.5]), np.zeros(()), 0.001, 3, (0.9, 0.999), 1e-8)
+    moments = (run.trace.first[0], run.trace.second[0], run.m_hat[0], run.v_hat[0])
+    assert moments == pytest.approx((0.05, 2.5e-4, 0.5, 0.25))
+    assert run.trace.updates[0] == pytest.approx(0.001, rel=1e-7)
     assert adam_first_step_uncorrected(0.5, 0.001, 0.9, 0.999, 1e-8) == pytest.approx(
         0.0031623, abs=1e-7
     )
@@ -302,25 +257,6 @@ def test_adam_hand_checked() -> None:
 def test_adam_refuses_bad_betas() -> None:
     assert refused("adam-steps", beta1=1.0) == "beta1"
     assert refused("adam-steps", beta2=-0.1) == "beta2"
-
-
-def test_adam_matches_torch_optim_adam() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check torch.optim.Adam")
-    for gradients, lr, beta1, beta2, eps in [
-        ([0.5, 0.5, 0.5], 0.001, 0.9, 0.999, 1e-8),
-        ([-0.3, 0.0, 4.0, -1.0, 0.2], 0.01, 0.5, 0.9, 1e-6),
-        ([10.0, -10.0, 5.0, 5.0], 0.1, 0.0, 0.99, 1e-3),
-        ([1e-4, 2e-4, -3e-4] * 4, 0.05, 0.95, 0.9999, 1e-8),
-    ]:
-        weights = feed_gradients(
-            torch,
-            lambda p, lr=lr, b=(beta1, beta2), eps=eps: torch.optim.Adam(
-                p, lr=lr, betas=b, eps=eps
-            ),
-            gradients,
-        )
-        expected = [s.w for s in adam_trace(gradients, lr, beta1, beta2, eps)]
-        assert weights == pytest.approx(expected, rel=1e-10)
 
 
 # --- lr-schedule-values -------------------------------------------------------------------
@@ -375,7 +311,7 @@ def test_lr_schedules_match_torch_lr_scheduler() -> None:
         ),
     ]:
         w_steps = s.warmup_steps
-        makers: dict[Schedule, Any] = {
+        makers: dict[TorchSchedule, Any] = {
             "step": lambda o, s=s: sched.StepLR(o, step_size=s.step_size, gamma=s.step_gamma),
             "exponential": lambda o, s=s: sched.ExponentialLR(o, gamma=s.exp_gamma),
             "cosine": lambda o, total=total: sched.CosineAnnealingLR(o, T_max=total, eta_min=0.0),

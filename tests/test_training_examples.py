@@ -14,7 +14,7 @@ from conftest import refused_parameter as refused
 from conftest import render_example as render
 
 from ankigen.recipes import load_recipe_folders
-from worked_examples.initialization import init_scales
+from dlmath.initialization import init_scales
 from worked_examples.regularization import (
     ADAM_BETAS,
     ADAM_EPS,

@@ -83,7 +83,8 @@ def test_loss_scaling_rescues_an_underflowing_gradient() -> None:
 
 
 def test_gelu_silu_hand_checked() -> None:
-    from worked_examples.modern_activations import gelu, minimum, silu
+    from dlmath.activations import gelu, silu
+    from worked_examples.modern_activations import minimum
 
     # GELU(1) = Φ(1) = 0.8413...; SiLU(1) = σ(1) = 0.7311...; both 0 at 0.
     assert gelu(1.0) == pytest.approx(0.841345, abs=1e-6)
@@ -94,7 +95,7 @@ def test_gelu_silu_hand_checked() -> None:
 
 def test_gelu_silu_match_pytorch() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check GELU and SiLU")
-    from worked_examples.modern_activations import gelu, gelu_tanh, silu
+    from dlmath.activations import gelu, gelu_tanh, silu
 
     xs = [-3.0, -1.5, -0.3, 0.0, 0.7, 2.0, 5.0]
     t = torch.tensor(xs, dtype=torch.float64)

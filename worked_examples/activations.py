@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.activations import (
+    naive_softmax,
+    sigmoid,
+    sigmoid_chain_bound,
+    sigmoid_derivative,
+    stable_softmax,
+)
 
 from ._checks import Vector, vector
 
@@ -27,45 +33,18 @@ def _special(value: float) -> str:
     return num(value)
 
 
-def _sigmoid(x: Vector) -> Vector:
-    result: Vector = 1.0 / (1.0 + np.exp(-x))
-    return result
-
-
 # --- softmax ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StableSoftmax:
-    naive_exp: Vector  # exp(z) in float64: inf or 0 where it overflows or underflows
-    naive: Vector  # exp(z) / sum exp(z): NaN when the sum is inf or 0
-    shift: float  # max z
-    shifted_exp: Vector  # exp(z - max z), in (0, 1]
-    total: float
-    probabilities: Vector
-
-
-def stable_softmax(logits: Sequence[float]) -> StableSoftmax:
-    """Subtracting max z changes nothing mathematically (e^{-m} cancels) but keeps every
-    exponent <= 0, so no exp overflows and the largest term is exactly 1."""
-    z = np.asarray(logits, dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        naive_exp = np.exp(z)
-        naive = naive_exp / naive_exp.sum()
-    shift = float(z.max())
-    shifted_exp = np.exp(z - shift)
-    total = float(shifted_exp.sum())
-    return StableSoftmax(naive_exp, naive, shift, shifted_exp, total, shifted_exp / total)
 
 
 @worked_example("softmax-stable")
 def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> WorkedExample:  # noqa: B006
     z = vector("logits", logits, 2, 1e6)
     r = stable_softmax(logits)
+    naive_exp, naive = naive_softmax(logits)
     limit = float(np.log(np.finfo(np.float64).max))
-    if np.any(np.isinf(r.naive_exp)):
+    if np.any(np.isinf(naive_exp)):
         naive_label = f"直接计算：$e^z$ 在 $z > {limit:.2f}$ 时溢出为 inf (float64 overflow)"
-    elif r.naive_exp.sum() == 0:
+    elif naive_exp.sum() == 0:
         naive_label = "直接计算：$e^z$ 全部下溢为 0，$0/0 = \\text{NaN}$ (float64 underflow)"
     else:
         naive_label = "直接计算：这组 logits 没有溢出 (no overflow here)"
@@ -75,13 +54,13 @@ def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> Wo
             naive_label,
             "e^{z_i}",
             exps,
-            ",\\ ".join(_special(float(v)) for v in r.naive_exp),
+            ",\\ ".join(_special(float(v)) for v in naive_exp),
         ),
         Step(
             "直接相除 (naive probabilities)",
             "\\frac{e^{z_i}}{\\sum_j e^{z_j}}",
             "",
-            ",\\ ".join(_special(float(v)) for v in r.naive),
+            ",\\ ".join(_special(float(v)) for v in naive),
         ),
         Step(
             "减去最大值不改变结果 (shift invariance)",
@@ -121,27 +100,14 @@ def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> Wo
 # --- sigmoid chain ---------------------------------------------------------------------------
 
 
-def sigmoid_derivative(x: Vector) -> Vector:
-    """sigma'(x) = sigma(x)(1 - sigma(x))."""
-    s = _sigmoid(x)
-    result: Vector = s * (1.0 - s)
-    return result
-
-
-def sigmoid_chain_bound(layers: int) -> Vector:
-    """0.25^n for n = 1..layers: the largest possible product of n sigmoid derivatives."""
-    result: Vector = 0.25 ** np.arange(1, layers + 1, dtype=np.float64)
-    return result
-
-
 def sigmoid_chain_gradient(layers: int, x0: float, weight: float, bias: float) -> float:
     """d a_n / d x_0 for a_k = sigma(w a_{k-1} + b), a_0 = x0: the chain rule's product of
     w * sigma'(z_k) along the forward pass."""
     a, gradient = x0, 1.0
     for _ in range(layers):
         z = weight * a + bias
-        gradient *= weight * float(sigmoid_derivative(np.array(z)))
-        a = float(_sigmoid(np.array(z)))
+        gradient *= weight * sigmoid_derivative(z)
+        a = sigmoid(z)
     return gradient
 
 
@@ -158,7 +124,7 @@ def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
     if not 1 <= layers <= 100:
         raise BadParameter("layers", "must be between 1 and 100")
     bounds = sigmoid_chain_bound(layers)
-    at_zero = float(sigmoid_derivative(np.array(0.0)))
+    at_zero = sigmoid_derivative(0.0)
     grid = np.linspace(-10.0, 10.0, 2001)
     peak = float(grid[np.argmax(sigmoid_derivative(grid))])
     attained = sigmoid_chain_gradient(layers, 0.5, 1.0, -0.5)
@@ -211,7 +177,7 @@ def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
 def tanh_and_sigmoid_form(points: Sequence[float]) -> tuple[Vector, Vector, Vector]:
     """tanh(x), sigma(2x) and 2 sigma(2x) - 1, each computed on its own."""
     x = np.asarray(points, dtype=np.float64)
-    s2 = _sigmoid(2.0 * x)
+    s2 = sigmoid(2.0 * x)
     return np.tanh(x), s2, 2.0 * s2 - 1.0
 
 
@@ -263,7 +229,7 @@ def tanh_sigmoid_identity_example(
                 "tanh 以 0 为中心、值域 $(-1, 1)$；0 处的导数 (slope at 0)",
                 "\\tanh'(0) = 4\\sigma'(0)",
                 "4\\times 0.25",
-                num(4 * float(sigmoid_derivative(np.array(0.0)))),
+                num(4 * sigmoid_derivative(0.0)),
             ),
         ),
     )

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.activations import stable_softmax
 
 from ._checks import Vector, vector
-from .activations import stable_softmax
 from .transformer import attention_parameters
 
 GIB = 2**30

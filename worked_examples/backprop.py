@@ -17,17 +17,19 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.activations import sigmoid, sigmoid_derivative_from_output
+from dlmath.losses import (
+    binary_cross_entropy,
+    cross_entropy_logit_gradient,
+    half_squared_error,
+    squared_error_logit_gradient,
+)
 
 Vector = npt.NDArray[np.float64]
 Loss = Literal["mse", "bce"]
 MAX_UNITS = 4
 MAX_VALUE = 100.0
 _LOSS_NAMES = {"mse": "squared error", "bce": "cross-entropy"}
-
-
-def sigmoid(z: Vector) -> Vector:
-    result: Vector = 1.0 / (1.0 + np.exp(-z))
-    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +61,15 @@ def forward(
     z1: Vector = w1 @ x + b1
     a1 = sigmoid(z1)
     z2 = float(w2 @ a1 + b2)
-    a2 = 1.0 / (1.0 + math.exp(-z2))
-    return z1, a1, z2, a2
+    return z1, a1, z2, sigmoid(z2)
 
 
 def loss_value(a2: float, y: float, loss: Loss) -> float:
-    """(a2 - y)^2 / 2, or -[y log a2 + (1 - y) log(1 - a2)] with each log clamped at -100,
-    as torch's BCELoss does, so that a saturated output gives a large but finite loss."""
+    """(a2 - y)^2 / 2, or torch's BCELoss (each log clamped at -100, so that a saturated
+    output gives a large but finite loss)."""
     if loss == "mse":
-        return 0.5 * (a2 - y) ** 2
-    return -(y * _log(a2) + (1.0 - y) * _log(1.0 - a2))
-
-
-def _log(value: float) -> float:
-    return max(math.log(value), -100.0) if value > 0 else -100.0
+        return half_squared_error(a2, y)
+    return binary_cross_entropy(a2, y)
 
 
 def backprop_two_layer(
@@ -89,8 +86,11 @@ def backprop_two_layer(
     xs, m1, c1, m2 = (np.asarray(v, dtype=np.float64) for v in (x, w1, b1, w2))
     z1, a1, z2, a2 = forward(xs, m1, c1, m2, b2)
     # dL/dz2: sigmoid' = a(1 - a); with cross-entropy it cancels the 1/(a(1 - a)) of dL/da2.
-    delta2 = (a2 - y) * a2 * (1.0 - a2) if loss == "mse" else a2 - y
-    delta1: Vector = m2 * delta2 * a1 * (1.0 - a1)
+    if loss == "mse":
+        delta2 = squared_error_logit_gradient(a2, y)
+    else:
+        delta2 = cross_entropy_logit_gradient(a2, y)
+    delta1: Vector = m2 * delta2 * sigmoid_derivative_from_output(a1)
     grad_w1: npt.NDArray[np.float64] = np.outer(delta1, xs)
     new_w1, new_b1 = m1 - lr * grad_w1, c1 - lr * delta1
     new_w2, new_b2 = m2 - lr * delta2 * a1, b2 - lr * delta2
@@ -214,7 +214,7 @@ def _forward_steps(
 
 
 def _backward_steps(r: Backprop, y: float, w2: list[float], loss: Loss) -> list[Step | Table]:
-    output_slope = r.a2 * (1.0 - r.a2)
+    output_slope = sigmoid_derivative_from_output(r.a2)
     if loss == "mse":
         delta2: list[Step | Table] = [
             Step(
@@ -239,7 +239,7 @@ def _backward_steps(r: Backprop, y: float, w2: list[float], loss: Loss) -> list[
                 num(r.delta2),
             )
         ]
-    hidden_slope = r.a1 * (1.0 - r.a1)
+    hidden_slope = sigmoid_derivative_from_output(r.a1)
     upstream = np.asarray(w2, dtype=np.float64) * r.delta2
     return [
         *delta2,

@@ -16,24 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.activations import log_softmax
+from dlmath.losses import cross_entropy, smoothed_targets, soft_cross_entropy
 
 Vector = npt.NDArray[np.float64]
 MAX_CLASSES = 10  # one table row per class on a phone
 DEFAULT_TRUE_LOGIT = 3.0  # default logits: 3 for the target class, 0 elsewhere
-
-
-def smoothed_targets(classes: int, epsilon: float, target: int) -> Vector:
-    """(1 - eps) * onehot + eps / K: every class keeps eps / K, the target adds 1 - eps."""
-    smoothed = np.full(classes, epsilon / classes)
-    smoothed[target] += 1.0 - epsilon
-    return smoothed
-
-
-def log_softmax(logits: Sequence[float]) -> Vector:
-    """log p_k computed stably (shift by the maximum before exponentiating)."""
-    z = np.asarray(logits, dtype=np.float64)
-    shifted: Vector = z - z.max()
-    return shifted - float(np.log(np.exp(shifted).sum()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +33,14 @@ class SmoothingLoss:
 
 
 def label_smoothing_loss(logits: Sequence[float], epsilon: float, target: int) -> SmoothingLoss:
-    """Both losses from the same log-probabilities: -log p_t and -sum_k q_k log p_k."""
+    """The smoothed targets, ln p, and both losses: -ln p_t and -sum_k q_k ln p_k."""
     log_probs = log_softmax(logits)
     targets = smoothed_targets(len(logits), epsilon, target)
     return SmoothingLoss(
         targets,
         log_probs,
-        float(-log_probs[target]),
-        float(-(targets * log_probs).sum()),
+        cross_entropy(logits, target),
+        soft_cross_entropy(logits, targets),
     )
 
 

@@ -21,8 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, WorkedExample, num, worked_example
+from dlmath.convolution import conv_output_size, correlate
 
-from .convolution import _at_least, bytes_per_element, conv_output_size
+from .convolution import _at_least, bytes_per_element
 from .normalization import _stacked
 from .transformer import FloatFormat
 
@@ -31,17 +32,6 @@ Matrix = npt.NDArray[np.float64]
 DEFAULT_INPUT = [[1.0, 2.0, 0.0], [3.0, 1.0, 2.0], [0.0, 1.0, 3.0]]
 DEFAULT_KERNEL = [[1.0, -1.0], [2.0, 0.0]]
 DEFAULT_GRAD = [[1.0, 2.0], [-1.0, 1.0]]
-
-
-def correlate(x: Matrix, w: Matrix) -> Matrix:
-    """Valid 2-D cross-correlation, stride 1: what Conv2d computes on one channel."""
-    k_rows, k_cols = w.shape
-    rows, cols = x.shape[0] - k_rows + 1, x.shape[1] - k_cols + 1
-    out = np.zeros((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-            out[i, j] = float((x[i : i + k_rows, j : j + k_cols] * w).sum())
-    return out
 
 
 @dataclass(frozen=True, slots=True)

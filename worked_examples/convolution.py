@@ -15,6 +15,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.convolution import (
+    conv_cost,
+    conv_output_size,
+    conv_params,
+    effective_kernel_size,
+    receptive_field,
+    separable_cost,
+    transposed_conv_output_size,
+)
+from dlmath.layer_params import linear_params
 
 from .transformer import LAYOUTS, FloatFormat
 
@@ -24,11 +34,6 @@ MAX_LAYERS = 10  # a table a phone can show
 def _at_least(name: str, value: int, low: int) -> None:
     if value < low:
         raise BadParameter(name, f"must be at least {low}, got {value}")
-
-
-def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """floor((n + 2p - d(k-1) - 1) / s) + 1, as torch.nn.Conv2d documents it."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
 @worked_example("conv-output-size")
@@ -43,7 +48,7 @@ def conv_output_size_example(
         ("dilation", dilation, 1),
     ):
         _at_least(name, value, low)
-    effective = dilation * (kernel - 1) + 1
+    effective = effective_kernel_size(kernel, dilation)
     padded = size + 2 * padding
     if effective > padded:
         raise BadParameter(
@@ -66,13 +71,6 @@ def conv_output_size_example(
         title=f"$n={size}$, $k={kernel}$, $s={stride}$, $p={padding}$, $d={dilation}$",
         steps=tuple(steps),
     )
-
-
-def transposed_conv_output_size(
-    size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int
-) -> int:
-    """(n-1)s - 2p + d(k-1) + output_padding + 1, as torch.nn.ConvTranspose2d documents it."""
-    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
 @worked_example("transposed-conv-output-size")
@@ -102,7 +100,7 @@ def transposed_conv_output_size_example(
     if out < 1:
         raise BadParameter("padding", f"leaves an output of size {out}; make it smaller")
     back = conv_output_size(out, kernel, stride, padding, dilation)
-    effective = dilation * (kernel - 1) + 1
+    effective = effective_kernel_size(kernel, dilation)
     full = (size - 1) * stride + effective
     assert full - 2 * padding + output_padding == out
     kernel_symbol = "k'" if dilation > 1 else "k"
@@ -144,33 +142,6 @@ def transposed_conv_output_size_example(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FieldLayer:
-    """One layer of the receptive-field recursion (j and r measured in input pixels)."""
-
-    kernel: int
-    stride: int
-    dilation: int
-    effective: int
-    jump: int
-    field: int
-
-
-def receptive_field(
-    kernels: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
-) -> list[FieldLayer]:
-    """j_l = j_{l-1} s_l and r_l = r_{l-1} + (k'_l - 1) j_{l-1}, starting from j_0 = r_0 = 1:
-    each layer widens the field by k'-1 of its inputs, which are j_{l-1} pixels apart."""
-    layers: list[FieldLayer] = []
-    jump, field = 1, 1
-    for kernel, stride, dilation in zip(kernels, strides, dilations, strict=True):
-        effective = dilation * (kernel - 1) + 1
-        field += (effective - 1) * jump
-        jump *= stride
-        layers.append(FieldLayer(kernel, stride, dilation, effective, jump, field))
-    return layers
-
-
 @worked_example("receptive-field")
 def receptive_field_example(
     kernels: list[int] = [3, 3, 3],  # noqa: B006
@@ -187,13 +158,14 @@ def receptive_field_example(
             raise BadParameter(name, "every value must be at least 1")
     layers = receptive_field(kernels, strides, dilations)
     rows = [("输入 (input)", "", "", "", "", "$1$", "$1$")]
-    for index, layer in enumerate(layers, start=1):
+    inputs = zip(kernels, strides, dilations, layers, strict=True)
+    for index, (kernel, stride, dilation, layer) in enumerate(inputs, start=1):
         rows.append(
             (
                 str(index),
-                f"${num(layer.kernel)}$",
-                f"${num(layer.stride)}$",
-                f"${num(layer.dilation)}$",
+                f"${num(kernel)}$",
+                f"${num(stride)}$",
+                f"${num(dilation)}$",
                 f"${num(layer.effective)}$",
                 f"${num(layer.jump)}$",
                 f"${num(layer.field)}$",
@@ -252,11 +224,6 @@ def _check_channels(in_channels: int, out_channels: int, kernel: int, groups: in
         )
 
 
-def conv_params(in_channels: int, out_channels: int, kernel: int, groups: int, bias: bool) -> int:
-    """Weight (C_out, C_in/g, k, k) plus one bias per output channel, as in nn.Conv2d."""
-    return kernel * kernel * (in_channels // groups) * out_channels + (out_channels if bias else 0)
-
-
 @worked_example("conv-params")
 def conv_params_example(
     in_channels: int = 64,
@@ -312,25 +279,6 @@ def conv_params_example(
         ),
         steps=tuple(steps),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ConvCost:
-    """Multiply-accumulates, bias additions, and FLOPs = 2 MACs + bias adds."""
-
-    macs: int
-    bias_adds: int
-    flops: int
-
-
-def conv_cost(
-    in_channels: int, out_channels: int, kernel: int, out_size: int, groups: int, bias: bool
-) -> ConvCost:
-    """Every output element takes k*k*C_in/g multiply-adds; a bias adds one addition."""
-    outputs = out_channels * out_size * out_size
-    macs = kernel * kernel * (in_channels // groups) * outputs
-    bias_adds = outputs if bias else 0
-    return ConvCost(macs, bias_adds, 2 * macs + bias_adds)
 
 
 @worked_example("conv-flops")
@@ -440,31 +388,6 @@ def stacked_vs_large_kernel_example(channels: int = 64, large_kernel: int = 5) -
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SeparableCost:
-    """Mult-adds of a standard conv and of its depthwise + pointwise factorisation."""
-
-    standard: int
-    depthwise: int
-    pointwise: int
-
-    @property
-    def separable(self) -> int:
-        return self.depthwise + self.pointwise
-
-
-def separable_cost(
-    in_channels: int, out_channels: int, kernel: int, out_size: int
-) -> SeparableCost:
-    """MobileNets eq. 1, 3, 5: D_K^2 M N D_F^2 vs D_K^2 M D_F^2 + M N D_F^2."""
-    area = out_size * out_size
-    return SeparableCost(
-        standard=kernel * kernel * in_channels * out_channels * area,
-        depthwise=kernel * kernel * in_channels * area,
-        pointwise=in_channels * out_channels * area,
-    )
-
-
 @worked_example("depthwise-separable-cost")
 def depthwise_separable_cost_example(
     in_channels: int = 64, out_channels: int = 128, kernel: int = 3, out_size: int = 56
@@ -530,7 +453,7 @@ class HeadParams:
 def head_params(channels: int, height: int, width: int, classes: int) -> HeadParams:
     """Flatten + Linear(CHW, K) vs AdaptiveAvgPool2d(1) (no parameters) + Linear(C, K)."""
     return HeadParams(
-        fc=channels * height * width * classes + classes, gap=channels * classes + classes
+        fc=linear_params(channels * height * width, classes), gap=linear_params(channels, classes)
     )
 
 

@@ -1,20 +1,15 @@
-"""Detection basics: IoU of two boxes and greedy non-maximum suppression.
-
-Boxes are (x1, y1, x2, y2) with x1 < x2 and y1 < y2, areas measured continuously
-((x2-x1)(y2-y1), no "+1" pixel convention), as torchvision.ops.box_iou does. NMS follows
-torchvision.ops.nms: visit boxes by decreasing score, keep the best one and discard every
-remaining box whose IoU with it is strictly greater than the threshold.
-"""
+"""Detection basics on cards: IoU of two boxes and greedy non-maximum suppression, step by
+step, computed by dlmath.detection (boxes (x1, y1, x2, y2) with x1 < x2 and y1 < y2)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.detection import NmsRound, box_iou, iou_parts, nms_rounds
 
 MAX_BOXES = 8  # a table a phone can show
 DEFAULT_BOXES = [
@@ -27,39 +22,16 @@ DEFAULT_BOXES = [
 DEFAULT_SCORES = [0.9, 0.7, 0.8, 0.75, 0.6]
 
 
-@dataclass(frozen=True, slots=True)
-class IouParts:
-    """Every intermediate quantity of IoU, so the card can show each one."""
-
-    inter_width: float
-    inter_height: float
-    intersection: float
-    area_a: float
-    area_b: float
-    union: float
-    iou: float
-
-
-def _area(box: Sequence[float]) -> float:
-    return (box[2] - box[0]) * (box[3] - box[1])
-
-
-def iou(box_a: Sequence[float], box_b: Sequence[float]) -> IouParts:
-    """Intersection over union; the overlap's width and height are clamped at 0 so that
-    disjoint boxes give 0 rather than a negative or spuriously positive area."""
-    width = max(0.0, min(box_a[2], box_b[2]) - max(box_a[0], box_b[0]))
-    height = max(0.0, min(box_a[3], box_b[3]) - max(box_a[1], box_b[1]))
-    intersection = width * height
-    area_a, area_b = _area(box_a), _area(box_b)
-    union = area_a + area_b - intersection
-    return IouParts(width, height, intersection, area_a, area_b, union, intersection / union)
+def _check_four(name: str, box: Sequence[float], layout: str) -> None:
+    """Four finite numbers a card can show, or BadParameter saying what they are."""
+    if len(box) != 4:
+        raise BadParameter(name, f"a box is 4 numbers [{layout}], got {len(box)}")
+    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in box):
+        raise BadParameter(name, "values must be finite numbers of magnitude at most 1e6")
 
 
 def _check_box(name: str, box: Sequence[float]) -> None:
-    if len(box) != 4:
-        raise BadParameter(name, f"a box is 4 numbers [x1, y1, x2, y2], got {len(box)}")
-    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in box):
-        raise BadParameter(name, "coordinates must be finite numbers of magnitude at most 1e6")
+    _check_four(name, box, "x1, y1, x2, y2")
     if not (box[0] < box[2] and box[1] < box[3]):
         raise BadParameter(name, "needs x1 < x2 and y1 < y2")
 
@@ -72,13 +44,12 @@ def iou_example(
     _check_box("box_a", box_a)
     _check_box("box_b", box_b)
     a, b = [float(v) for v in box_a], [float(v) for v in box_b]
-    parts = iou(a, b)
+    parts = iou_parts(a, b)
+    width, height = float(parts.inter_width), float(parts.inter_height)
+    intersection, union = float(parts.intersection), float(parts.union)
+    area_a, area_b = float(parts.area_a), float(parts.area_b)
     # The overlap's edges: the larger left/top edge, the smaller right/bottom edge.
-    left, top, right, bottom = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
-    assert (max(0.0, right - left), max(0.0, bottom - top)) == (
-        parts.inter_width,
-        parts.inter_height,
-    )
+    left, top, right, bottom = parts.overlap_edges.tolist()
     edges = (
         ("$x_1$", a[0], b[0], "\\max", left),
         ("$x_2$", a[2], b[2], "\\min", right),
@@ -108,64 +79,40 @@ def iou_example(
                 "交集宽 (intersection width), 截断在 0",
                 "w = \\max(0,\\ x_2^{\\cap} - x_1^{\\cap})",
                 f"\\max(0,\\ {num(right)} - {num(left)})",
-                num(parts.inter_width),
+                num(width),
             ),
             Step(
                 "交集高 (intersection height)",
                 "h = \\max(0,\\ y_2^{\\cap} - y_1^{\\cap})",
                 f"\\max(0,\\ {num(bottom)} - {num(top)})",
-                num(parts.inter_height),
+                num(height),
             ),
             Step(
                 "交集面积 (intersection)",
                 "I = |A\\cap B| = w h",
-                f"{num(parts.inter_width)}\\times{num(parts.inter_height)}",
-                num(parts.intersection),
+                f"{num(width)}\\times{num(height)}",
+                num(intersection),
             ),
             Step(
                 "两框面积 (areas)",
                 "|A|,\\ |B|",
                 "",
-                f"{num(parts.area_a)},\\ {num(parts.area_b)}",
+                f"{num(area_a)},\\ {num(area_b)}",
             ),
             Step(
                 "并集面积 (union)",
                 "U = |A| + |B| - I",
-                f"{num(parts.area_a)} + {num(parts.area_b)} - {num(parts.intersection)}",
-                num(parts.union),
+                f"{num(area_a)} + {num(area_b)} - {num(intersection)}",
+                num(union),
             ),
             Step(
                 "交并比 (IoU)",
                 "\\frac{I}{U} = \\frac{|A\\cap B|}{|A\\cup B|}",
-                f"\\frac{{{num(parts.intersection)}}}{{{num(parts.union)}}}",
-                num(parts.iou),
+                f"\\frac{{{num(intersection)}}}{{{num(union)}}}",
+                num(float(parts.iou)),
             ),
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class NmsRound:
-    """One greedy step: the kept box, its IoU with each remaining candidate, the removed."""
-
-    kept: int
-    overlaps: tuple[tuple[int, float], ...]
-    suppressed: tuple[int, ...]
-
-
-def nms_rounds(
-    boxes: Sequence[Sequence[float]], scores: Sequence[float], iou_threshold: float
-) -> list[NmsRound]:
-    """Greedy NMS as torchvision.ops.nms does it; equal scores keep the lower index first."""
-    candidates = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
-    rounds: list[NmsRound] = []
-    while candidates:
-        best, *rest = candidates
-        overlaps = tuple((other, iou(boxes[best], boxes[other]).iou) for other in rest)
-        suppressed = tuple(other for other, value in overlaps if value > iou_threshold)
-        rounds.append(NmsRound(best, overlaps, suppressed))
-        candidates = [other for other in rest if other not in suppressed]
-    return rounds
 
 
 def removed_neighbours(
@@ -173,11 +120,12 @@ def removed_neighbours(
 ) -> list[tuple[int, int, float]]:
     """(kept, removed, IoU) where a kept box overlaps an earlier-removed box above the
     threshold: removed boxes suppress nothing, which is why the kept box survives."""
+    overlaps = box_iou(boxes, boxes)
     pairs = []
     for index, step in enumerate(rounds):
         for earlier in rounds[:index]:
             for removed in earlier.suppressed:
-                value = iou(boxes[step.kept], boxes[removed]).iou
+                value = float(overlaps[step.kept, removed])
                 if value > iou_threshold:
                     pairs.append((step.kept, removed, value))
     return pairs

@@ -1,74 +1,24 @@
-"""Detection metrics and targets: GIoU / DIoU / CIoU of a box pair, VOC average precision
-(11-point and all-point), and the Faster R-CNN box encoding.
-
-Boxes are (x1, y1, x2, y2) with continuous areas, as in `detection.iou` (reused here).
-GIoU: Rezatofighi et al., CVPR 2019, Alg. 1. DIoU and CIoU: Zheng et al., AAAI 2020, eqs. 6,
-9-11 (the CIoU weight alpha is computed from the IoU, with the ground-truth box as B).
-AP: PASCAL VOC devkit §3.4.1 (11 recall points up to VOC2007, every recall change from
-VOC2010 on). Box encoding: Ren et al., NeurIPS 2015, eq. 2.
-"""
+"""Detection metrics and targets on cards: GIoU / DIoU / CIoU of a box pair, VOC average
+precision (11-point and all-point) and the Faster R-CNN box encoding, computed by
+dlmath.detection (where the papers are cited)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.detection import (
+    average_precision,
+    box_center,
+    decode,
+    encode,
+    iou_parts,
+    iou_variants,
+)
 
-from ._checks import Vector
-from .detection import _check_box, iou
+from .detection import _check_box, _check_four
 
 # --- GIoU, DIoU, CIoU ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IouVariants:
-    iou: float
-    union: float
-    enclosing: tuple[float, float, float, float]  # C, the smallest box around both
-    enclosing_area: float
-    giou: float
-    center_distance2: float  # rho^2 between the centres
-    diagonal2: float  # c^2, the squared diagonal of C
-    diou: float
-    aspect_gap: float  # arctan(w_gt / h_gt) - arctan(w / h)
-    v: float  # aspect-ratio consistency
-    alpha: float  # its trade-off weight
-    ciou: float
-
-
-def _center(box: Sequence[float]) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
-def iou_variants(pred: Sequence[float], target: Sequence[float]) -> IouVariants:
-    """IoU, GIoU, DIoU and CIoU of a predicted box and a ground-truth box."""
-    parts = iou(pred, target)
-    enclosing = (
-        min(pred[0], target[0]),
-        min(pred[1], target[1]),
-        max(pred[2], target[2]),
-        max(pred[3], target[3]),
-    )
-    c_width, c_height = enclosing[2] - enclosing[0], enclosing[3] - enclosing[1]
-    c_area = c_width * c_height
-    giou = parts.iou - (c_area - parts.union) / c_area
-    (px, py), (tx, ty) = _center(pred), _center(target)
-    rho2 = (px - tx) ** 2 + (py - ty) ** 2
-    diag2 = c_width**2 + c_height**2
-    diou = parts.iou - rho2 / diag2
-    w, h = pred[2] - pred[0], pred[3] - pred[1]
-    w_gt, h_gt = target[2] - target[0], target[3] - target[1]
-    gap = math.atan(w_gt / h_gt) - math.atan(w / h)
-    v = 4 / math.pi**2 * gap**2
-    alpha = 0.0 if v == 0 else v / ((1 - parts.iou) + v)
-    return IouVariants(
-        parts.iou, parts.union, enclosing, c_area, giou, rho2, diag2, diou, gap, v, alpha,
-        diou - alpha * v,
-    )  # fmt: skip
 
 
 def _paren(value: float) -> str:
@@ -88,9 +38,13 @@ def iou_variants_example(
     _check_box("target", target)
     a, b = [float(v) for v in pred], [float(v) for v in target]
     r = iou_variants(a, b)
-    parts = iou(a, b)
-    (px, py), (tx, ty) = _center(a), _center(b)
-    c = r.enclosing
+    iou, union, c_area = float(r.iou), float(r.union), float(r.enclosing_area)
+    rho2, diag2 = float(r.center_distance2), float(r.diagonal2)
+    giou, diou = float(r.giou), float(r.diou)
+    gap, v, alpha, ciou = float(r.aspect_gap), float(r.v), float(r.alpha), float(r.ciou)
+    intersection = float(iou_parts(a, b).intersection)
+    (px, py), (tx, ty) = box_center(a).tolist(), box_center(b).tolist()
+    c = r.enclosing.tolist()
     c_w, c_h = c[2] - c[0], c[3] - c[1]
     w, h, w_gt, h_gt = a[2] - a[0], a[3] - a[1], b[2] - b[0], b[3] - b[1]
     return WorkedExample(
@@ -102,8 +56,8 @@ def iou_variants_example(
             Step(
                 "交并比 (IoU)",
                 "\\frac{|A\\cap B|}{|A\\cup B|}",
-                f"\\frac{{{num(parts.intersection)}}}{{{num(parts.union)}}}",
-                num(r.iou),
+                f"\\frac{{{num(intersection)}}}{{{num(union)}}}",
+                num(iou),
             ),
             Step(
                 "最小外接框 $C$ (smallest enclosing box)",
@@ -115,33 +69,32 @@ def iou_variants_example(
                 "$C$ 的面积",
                 "|C|",
                 f"{num(c_w)}\\times {num(c_h)}",
-                num(r.enclosing_area),
+                num(c_area),
             ),
             Step(
                 "GIoU：减去 $C$ 中不属于 $A\\cup B$ 的比例",
                 "\\text{IoU} - \\frac{|C| - |A\\cup B|}{|C|}",
-                f"{num(r.iou)} - \\frac{{{num(r.enclosing_area)} - {num(r.union)}}}"
-                f"{{{num(r.enclosing_area)}}}",
-                num(r.giou),
+                f"{num(iou)} - \\frac{{{num(c_area)} - {num(union)}}}{{{num(c_area)}}}",
+                num(giou),
             ),
             Step(
                 f"中心点距离平方：$A$ 中心 $({num(px)}, {num(py)})$，"
                 f"$B$ 中心 $({num(tx)}, {num(ty)})$",
                 "\\rho^2",
                 f"({num(px)} - {num(tx)})^2 + ({num(py)} - {num(ty)})^2",
-                num(r.center_distance2),
+                num(rho2),
             ),
             Step(
                 "$C$ 的对角线长度平方",
                 "c^2",
                 f"{num(c_w)}^2 + {num(c_h)}^2",
-                num(r.diagonal2),
+                num(diag2),
             ),
             Step(
                 "DIoU：再减去归一化的中心距离",
                 "\\text{IoU} - \\frac{\\rho^2}{c^2}",
-                f"{num(r.iou)} - \\frac{{{num(r.center_distance2)}}}{{{num(r.diagonal2)}}}",
-                num(r.diou),
+                f"{num(iou)} - \\frac{{{num(rho2)}}}{{{num(diag2)}}}",
+                num(diou),
             ),
             Step(
                 "宽高比之差 (aspect ratio)：$\\Delta = \\arctan\\frac{w^{gt}}{h^{gt}}"
@@ -149,66 +102,37 @@ def iou_variants_example(
                 "\\Delta",
                 f"\\arctan\\tfrac{{{num(w_gt)}}}{{{num(h_gt)}}}"
                 f" - \\arctan\\tfrac{{{num(w)}}}{{{num(h)}}}",
-                num(r.aspect_gap),
+                num(gap),
             ),
             Step(
                 "宽高比一致性 $v$",
                 "\\frac{4}{\\pi^2}\\Delta^2",
-                f"\\frac{{4}}{{\\pi^2}}\\times {_paren(r.aspect_gap)}^2",
-                num(r.v),
+                f"\\frac{{4}}{{\\pi^2}}\\times {_paren(gap)}^2",
+                num(v),
             ),
             Step(
                 "权重 $\\alpha$",
                 "\\frac{v}{(1 - \\text{IoU}) + v}",
-                f"\\frac{{{num(r.v)}}}{{{num(1 - r.iou)} + {num(r.v)}}}",
-                num(r.alpha),
+                f"\\frac{{{num(v)}}}{{{num(1 - iou)} + {num(v)}}}",
+                num(alpha),
             ),
             Step(
                 "宽高比惩罚项",
                 "\\alpha v",
-                f"{num(r.alpha)}\\times {num(r.v)}",
-                num(r.alpha * r.v),
+                f"{num(alpha)}\\times {num(v)}",
+                num(alpha * v),
             ),
             Step(
                 "CIoU：DIoU 再减去 $\\alpha v$",
                 "\\text{DIoU} - \\alpha v",
-                f"{num(r.diou)} - {num(r.alpha * r.v)}",
-                num(r.ciou),
+                f"{num(diou)} - {num(alpha * v)}",
+                num(ciou),
             ),
         ),
     )
 
 
 # --- VOC average precision -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AveragePrecision:
-    precision: Vector  # after each ranked detection
-    recall: Vector
-    interpolated: Vector  # max precision from this rank on (at a TP: at recall >= its recall)
-    eleven_points: Vector  # p_interp(r) at r = 0, 0.1, ..., 1
-    ap_11: float
-    ap_all: float
-
-
-def average_precision(is_tp: Sequence[bool], n_ground_truth: int) -> AveragePrecision:
-    """AP of a ranked list (highest score first) whose entries are TP or FP."""
-    tp = np.cumsum(np.asarray(is_tp, dtype=np.float64))
-    fp = np.cumsum(1.0 - np.asarray(is_tp, dtype=np.float64))
-    precision = tp / (tp + fp)
-    recall = tp / n_ground_truth
-    interpolated = np.maximum.accumulate(precision[::-1])[::-1]
-    # k / 10 (not np.arange(0, 1.1, 0.1)): 0.6 must equal the recall 3 / 5 exactly.
-    points = np.array([k / 10 for k in range(11)])
-    eleven = np.array(
-        [precision[recall >= r].max() if np.any(recall >= r) else 0.0 for r in points]
-    )
-    steps = np.diff(np.concatenate([[0.0], recall]))
-    return AveragePrecision(
-        precision, recall, interpolated, eleven, float(eleven.mean()),
-        float(np.sum(steps * interpolated)),
-    )  # fmt: skip
 
 
 MAX_DETECTIONS = 8
@@ -247,10 +171,9 @@ def average_precision_example(
             groups.append((1, float(value)))
     terms = [num(v) if n == 1 else f"{n}\\times {num(v)}" for n, v in groups]
     eleven_lines = " \\\\ + ".join(" + ".join(terms[i : i + 2]) for i in range(0, len(terms), 2))
-    recall_steps = np.diff(np.concatenate([[0.0], r.recall]))
     area_terms = [
         f"{num(float(d))}\\times {num(float(p))}"
-        for d, p in zip(recall_steps, r.interpolated, strict=True)
+        for d, p in zip(r.recall_steps, r.interpolated, strict=True)
         if d > 0
     ]
     area_lines = " \\\\ + ".join(
@@ -287,24 +210,8 @@ def average_precision_example(
 # --- box encoding ----------------------------------------------------------------------------
 
 
-def encode(box: Sequence[float], anchor: Sequence[float]) -> tuple[float, float, float, float]:
-    """(x, y, w, h) centre-size box -> (tx, ty, tw, th) relative to an anchor (Ren eq. 2)."""
-    x, y, w, h = box
-    xa, ya, wa, ha = anchor
-    return (x - xa) / wa, (y - ya) / ha, math.log(w / wa), math.log(h / ha)
-
-
-def decode(t: Sequence[float], anchor: Sequence[float]) -> tuple[float, float, float, float]:
-    """The inverse of `encode`."""
-    xa, ya, wa, ha = anchor
-    return xa + t[0] * wa, ya + t[1] * ha, wa * math.exp(t[2]), ha * math.exp(t[3])
-
-
 def _check_center_box(name: str, box: list[float]) -> None:
-    if len(box) != 4:
-        raise BadParameter(name, f"a box is 4 numbers [x, y, w, h], got {len(box)}")
-    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in box):
-        raise BadParameter(name, "values must be finite, of magnitude at most 1e6")
+    _check_four(name, box, "x, y, w, h")
     if not (box[2] > 0 and box[3] > 0):
         raise BadParameter(name, "width and height must be positive")
 
@@ -318,8 +225,8 @@ def box_encoding_example(
     _check_center_box("anchor", anchor)
     g = [float(v) for v in box]
     a = [float(v) for v in anchor]
-    t = encode(g, a)
-    back = decode(t, a)
+    t = encode(g, a).tolist()
+    back = decode(t, a).tolist()
     return WorkedExample(
         title=(
             f"锚框中心 $({num(a[0])}, {num(a[1])})$、宽高 ${num(a[2])}\\times {num(a[3])}$；"

@@ -10,33 +10,11 @@ kaiming_uniform_(a=sqrt(5)), has gain sqrt(2 / (1 + 5)) and so bound 1 / sqrt(fa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.initialization import init_scales
 
 MAX_FAN = 10_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class InitScales:
-    """Standard deviation (normal) and bound (uniform) of each scheme."""
-
-    xavier_std: float
-    xavier_bound: float
-    he_std: float
-    he_bound: float
-    linear_default_bound: float
-
-
-def init_scales(fan_in: int, fan_out: int) -> InitScales:
-    """The scales torch.nn.init uses for a weight with these fans."""
-    return InitScales(
-        xavier_std=math.sqrt(2.0 / (fan_in + fan_out)),
-        xavier_bound=math.sqrt(6.0 / (fan_in + fan_out)),
-        he_std=math.sqrt(2.0 / fan_in),
-        he_bound=math.sqrt(6.0 / fan_in),
-        linear_default_bound=1.0 / math.sqrt(fan_in),
-    )
 
 
 @worked_example("init-scale")

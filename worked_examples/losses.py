@@ -14,6 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.activations import softmax
+from dlmath.losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    cross_entropy_gradient,
+    dice_coefficient,
+    focal_loss,
+    focal_modulating_factor,
+    gaussian_nll,
+    laplace_nll,
+    multiclass_hinge,
+    one_hot,
+    smooth_l1,
+    true_class_cross_entropy,
+)
 
 from ._checks import Vector, vector
 
@@ -25,6 +40,17 @@ def _cells(*values: float) -> tuple[str, ...]:
 def _mean_of(values: Vector) -> str:
     """`\\frac{a + b + c}{n}` for non-negative terms."""
     return f"\\frac{{{' + '.join(num(float(v)) for v in values)}}}{{{len(values)}}}"
+
+
+def _predictions_and_targets(
+    predictions: Sequence[float], targets: Sequence[float]
+) -> tuple[Vector, Vector]:
+    """Both as float64 vectors of the same length, or BadParameter."""
+    y_hat = vector("predictions", predictions, 1, 1e4)
+    y = vector("targets", targets, 1, 1e4)
+    if len(y) != len(y_hat):
+        raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
+    return y_hat, y
 
 
 # --- cross-entropy ---------------------------------------------------------------------------
@@ -39,15 +65,16 @@ class CrossEntropy:
     gradient: Vector  # dL/dz = p - y (one-hot y)
 
 
-def cross_entropy_gradient(logits: Sequence[float], target: int) -> CrossEntropy:
-    """Softmax, L = -ln p_target, and dL/dz_i = p_i - y_i, the softmax-CE shortcut."""
-    z = np.asarray(logits, dtype=np.float64)
-    exponentials = np.exp(z)
-    total = float(exponentials.sum())
-    p = exponentials / total
-    y = np.zeros_like(z)
-    y[target] = 1.0
-    return CrossEntropy(exponentials, total, p, float(-np.log(p[target])), p - y)
+def cross_entropy_parts(logits: Sequence[float], target: int) -> CrossEntropy:
+    """e^{z_j} and their sum as the card shows them, softmax, L = -ln p_target, p - y."""
+    exponentials = np.exp(np.asarray(logits, dtype=np.float64))
+    return CrossEntropy(
+        exponentials,
+        float(exponentials.sum()),
+        softmax(logits),
+        cross_entropy(logits, target),
+        cross_entropy_gradient(logits, target),
+    )
 
 
 @worked_example("cross-entropy-gradient")
@@ -58,10 +85,9 @@ def cross_entropy_gradient_example(
     z = vector("logits", logits, 2, 50.0)
     if not 0 <= target < len(z):
         raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
-    r = cross_entropy_gradient(logits, target)
+    r = cross_entropy_parts(logits, target)
     p_t = float(r.probabilities[target])
-    y = np.zeros_like(z)
-    y[target] = 1.0
+    y = one_hot(len(z), target)
     return WorkedExample(
         title=f"softmax 交叉熵：$z = ({', '.join(f'{v:g}' for v in logits)})$，"
         f"真实类别 ${target}$ (从 0 编号)",
@@ -127,7 +153,7 @@ def regression_losses(
     r = np.asarray(predictions, dtype=np.float64) - np.asarray(targets, dtype=np.float64)
     absolute = np.abs(r)
     squared = r**2
-    smooth = np.where(absolute < delta, 0.5 * squared / delta, absolute - 0.5 * delta)
+    smooth = smooth_l1(r, delta)
     smooth_mean = float(smooth.mean())
     return RegressionLosses(
         r,
@@ -147,10 +173,7 @@ def loss_values_example(
     targets: list[float] = [0.0, 0.0, 0.0],  # noqa: B006
     delta: float = 1.0,
 ) -> WorkedExample:
-    y_hat = vector("predictions", predictions, 1, 1e4)
-    y = vector("targets", targets, 1, 1e4)
-    if len(y) != len(y_hat):
-        raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
+    y_hat, y = _predictions_and_targets(predictions, targets)
     if not 0 < delta <= 1e4:
         raise BadParameter("delta", "must be positive (and at most 1e4)")
     r = regression_losses(predictions, targets, delta)
@@ -209,12 +232,13 @@ class FocalLoss:
     ratio: Vector  # FL / CE = alpha_t (1 - p_t)^gamma
 
 
-def focal_loss(probabilities: Sequence[float], gamma: float, alpha_t: float) -> FocalLoss:
-    """Lin et al. 2017, eq. 5, per example; p_t is the probability of the true class."""
+def focal_loss_parts(probabilities: Sequence[float], gamma: float, alpha_t: float) -> FocalLoss:
+    """Lin et al. 2017, eq. 5, per example, and its factors; p_t is the true class's probability."""
     p = np.asarray(probabilities, dtype=np.float64)
-    ce = -np.log(p)
-    modulating = (1.0 - p) ** gamma
-    return FocalLoss(ce, modulating, alpha_t * modulating * ce, alpha_t * modulating)
+    modulating = focal_modulating_factor(p, gamma)
+    return FocalLoss(
+        true_class_cross_entropy(p), modulating, focal_loss(p, gamma, alpha_t), alpha_t * modulating
+    )
 
 
 @worked_example("focal-loss-values")
@@ -230,7 +254,7 @@ def focal_loss_values_example(
         raise BadParameter("gamma", "must be between 0 and 10 (the paper uses 2)")
     if not 0 < alpha <= 1:
         raise BadParameter("alpha", "must be in (0, 1] (the paper uses 0.25)")
-    r = focal_loss(probabilities, gamma, alpha)
+    r = focal_loss_parts(probabilities, gamma, alpha)
     easy = int(np.argmax(p))
     p_easy = float(p[easy])
     steps: list[Step | Table] = [
@@ -288,14 +312,6 @@ def focal_loss_values_example(
 # --- multiclass hinge (SVM) loss -------------------------------------------------------------
 
 
-def multiclass_hinge(scores: Sequence[float], target: int, margin: float) -> Vector:
-    """CS231n's multiclass SVM loss terms max(0, s_j - s_y + margin), 0 for j = y."""
-    s = np.asarray(scores, dtype=np.float64)
-    terms: Vector = np.maximum(0.0, s - s[target] + margin)
-    terms[target] = 0.0
-    return terms
-
-
 @worked_example("multiclass-hinge")
 def multiclass_hinge_example(
     scores: list[float] = [13.0, -7.0, 11.0],  # noqa: B006
@@ -308,7 +324,7 @@ def multiclass_hinge_example(
     if not 0 < margin <= 1e3:
         raise BadParameter("margin", "must be positive (and at most 1000)")
     terms = multiclass_hinge(scores, target, margin)
-    ce = cross_entropy_gradient(scores, target).loss
+    ce = cross_entropy(scores, target)
     rows = tuple(
         (
             f"${j}$",
@@ -353,16 +369,12 @@ class DiceImbalance:
     accuracy: float  # fraction of pixels right after thresholding p at 0.5
 
 
-def dice_coefficient(p: Vector, g: Vector) -> float:
-    return float(2.0 * (p * g).sum() / ((p**2).sum() + (g**2).sum()))
-
-
 def dice_imbalance(pixels: int, foreground: int, probability: float) -> DiceImbalance:
     """A mask with `foreground` positive pixels; the net predicts `probability` everywhere."""
     g = np.zeros(pixels)
     g[:foreground] = 1.0
     p = np.full(pixels, probability)
-    bce = float(-(g * np.log(p) + (1 - g) * np.log(1 - p)).mean())
+    bce = float(binary_cross_entropy(p, g).mean())
     accuracy = float(((p >= 0.5) == (g == 1.0)).mean())
     return DiceImbalance(bce, dice_coefficient(p, g), accuracy)
 
@@ -423,9 +435,12 @@ def noise_likelihood(
     predictions: Sequence[float], targets: Sequence[float], sigma: float, b: float
 ) -> NoiseLikelihood:
     r = regression_losses(predictions, targets, 1.0)
-    g_const = 0.5 * math.log(2 * math.pi * sigma**2)
-    l_const = math.log(2 * b)
-    return NoiseLikelihood(r.mse / (2 * sigma**2) + g_const, r.mae / b + l_const, g_const, l_const)
+    return NoiseLikelihood(
+        gaussian_nll(r.mse, sigma),
+        laplace_nll(r.mae, b),
+        gaussian_nll(0.0, sigma),  # the constant: the NLL at zero error
+        laplace_nll(0.0, b),
+    )
 
 
 @worked_example("regression-likelihood")
@@ -435,10 +450,7 @@ def regression_likelihood_example(
     sigma: float = 1.0,
     b: float = 1.0,
 ) -> WorkedExample:
-    y_hat = vector("predictions", predictions, 1, 1e4)
-    y = vector("targets", targets, 1, 1e4)
-    if len(y) != len(y_hat):
-        raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
+    _predictions_and_targets(predictions, targets)  # checked, then used as given
     if not 0 < sigma <= 1e3:
         raise BadParameter("sigma", "must be positive (and at most 1000)")
     if not 0 < b <= 1e3:

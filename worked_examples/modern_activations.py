@@ -11,29 +11,26 @@ import math
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-
-
-def gelu(x: float) -> float:
-    return x * 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-def gelu_tanh(x: float) -> float:
-    """The tanh approximation used by the original BERT/GPT-2 code."""
-    return 0.5 * x * (1.0 + math.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
-
-
-def silu(x: float) -> float:
-    return x / (1.0 + math.exp(-x))
+from dlmath.activations import (
+    SELU_ALPHA,
+    SELU_SCALE,
+    gelu,
+    gelu_tanh,
+    normal_pdf,
+    relu,
+    selu,
+    silu,
+)
 
 
 def minimum(function_name: str) -> tuple[float, float]:
     """(x, f(x)) at the global minimum, by a dense grid then a finer one around it."""
     function = {"gelu": gelu, "silu": silu}[function_name]
     grid = np.linspace(-4.0, 0.0, 4001)
-    values = np.array([function(float(x)) for x in grid])
+    values = function(grid)
     centre = float(grid[int(values.argmin())])
     fine = np.linspace(centre - 1e-3, centre + 1e-3, 2001)
-    fine_values = np.array([function(float(x)) for x in fine])
+    fine_values = function(fine)
     best = int(fine_values.argmin())
     return float(fine[best]), float(fine_values[best])
 
@@ -43,14 +40,17 @@ def gelu_silu_values_example(points: list[float] | None = None) -> WorkedExample
     chosen = points if points is not None else [-3.0, -1.0, 0.0, 1.0, 3.0]
     if not 1 <= len(chosen) <= 9 or any(abs(x) > 50 for x in chosen):
         raise BadParameter("points", "give 1 to 9 points between -50 and 50")
+    x = np.array(chosen, dtype=np.float64)
+    exact, approximate = gelu(x), gelu_tanh(x)
     rows = tuple(
-        (f"${num(x)}$", f"${num(max(x, 0.0))}$", f"${num(gelu(x))}$", f"${num(silu(x))}$")
-        for x in chosen
+        (f"${num(v)}$", f"${num(float(r))}$", f"${num(float(g))}$", f"${num(float(s))}$")
+        for v, r, g, s in zip(chosen, relu(x), exact, silu(x), strict=True)
     )
     approximation = tuple(
-        (f"${num(x)}$", f"${num(gelu(x))}$", f"${num(gelu_tanh(x))}$") for x in chosen
+        (f"${num(v)}$", f"${num(float(g))}$", f"${num(float(t))}$")
+        for v, g, t in zip(chosen, exact, approximate, strict=True)
     )
-    largest_gap = max(abs(gelu(x) - gelu_tanh(x)) for x in chosen)
+    largest_gap = float(np.max(np.abs(exact - approximate)))
     gelu_min, silu_min = minimum("gelu"), minimum("silu")
     return WorkedExample(
         title="GELU 与 SiLU 的取值 (values)",
@@ -86,20 +86,11 @@ def gelu_silu_values_example(points: list[float] | None = None) -> WorkedExample
 
 # --- SELU ------------------------------------------------------------------------------------
 
-# Klambauer et al. 2017, section 2 (alpha_01, lambda_01); the same digits as PyTorch's nn.SELU.
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def selu(x: np.ndarray) -> np.ndarray:
-    result: np.ndarray = SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
-    return result
-
 
 def selu_moments_of_standard_normal(points: int = 200001) -> tuple[float, float]:
     """E[selu(z)] and E[selu(z)^2] for z ~ N(0, 1), by the trapezoid rule on [-12, 12]."""
     z = np.linspace(-12.0, 12.0, points)
-    density = np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    density = normal_pdf(z)
     s = selu(z)
     return float(np.trapezoid(s * density, z)), float(np.trapezoid(s**2 * density, z))
 
@@ -115,7 +106,7 @@ def deep_activation_stats(
     for _ in range(layers):
         w = rng.standard_normal((width, width)) / math.sqrt(width)
         z = x @ w
-        x = selu(z) if activation == "selu" else np.maximum(z, 0.0)
+        x = selu(z) if activation == "selu" else relu(z)
         stats.append((float(x.mean()), float(x.var())))
     return stats
 

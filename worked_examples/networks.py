@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-
-from .convolution import conv_output_size, conv_params
-from .modern_activations import silu
+from dlmath.activations import silu
+from dlmath.convolution import conv2d, conv_output_size, conv_params
+from dlmath.layer_params import batchnorm_params, linear_params
 
 Array = npt.NDArray[np.float64]
 BlockKind = Literal["basic", "bottleneck"]
@@ -47,11 +47,6 @@ IMAGE = 224
 def _at_least(name: str, value: int, low: int) -> None:
     if value < low:
         raise BadParameter(name, f"must be at least {low}, got {value}")
-
-
-def bn_params(channels: int) -> int:
-    """BatchNorm2d's learnable weight (gamma) and bias (beta); mean and var are buffers."""
-    return 2 * channels
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +83,7 @@ def residual_block(
         Layer(
             f"{name} {cin}→{cout}",
             conv_params(cin, cout, k, 1, bias=False),
-            bn_params(cout),
+            batchnorm_params(cout),
             conv_params(cin, cout, k, 1, bias=False) * where,
         )
         for name, cin, cout, k, where in convs
@@ -99,7 +94,7 @@ def residual_block(
             Layer(
                 f"投影 1×1 {in_channels}→{out_channels}",
                 weights,
-                bn_params(out_channels),
+                batchnorm_params(out_channels),
                 weights * area,
             )
         )
@@ -118,7 +113,7 @@ def resnet_size(depth: int, stride_on_3x3: bool = False, image: int = IMAGE) -> 
     kind, blocks = RESNET_STAGES[depth]
     stem_size = conv_output_size(image, 7, 2, 3, 1)
     stem = conv_params(3, 64, 7, 1, bias=False)
-    params, macs = stem + bn_params(64), stem * stem_size * stem_size
+    params, macs = stem + batchnorm_params(64), stem * stem_size * stem_size
     size = conv_output_size(stem_size, 3, 2, 1, 1)  # 3x3 max pooling, stride 2
     channels = 64
     for stage, (count, width) in enumerate(zip(blocks, STAGE_WIDTHS, strict=True)):
@@ -128,7 +123,7 @@ def resnet_size(depth: int, stride_on_3x3: bool = False, image: int = IMAGE) -> 
             for layer in residual_block(kind, channels, width, stride, size, stride_on_3x3):
                 params, macs = params + layer.params, macs + layer.macs
             channels = width * EXPANSION[kind]
-    params += channels * CLASSES + CLASSES
+    params += linear_params(channels, CLASSES)
     macs += channels * CLASSES
     return NetworkSize(params, macs)
 
@@ -458,17 +453,6 @@ def repvgg_fuse(
     return FoldedBranch(kernel, branches[0].bias + branches[1].bias + branches[2].bias)
 
 
-def conv3x3_same(x: Array, kernel: Array, bias: Array) -> Array:
-    """Cross-correlation with padding 1, stride 1: x (C, H, W) -> (C_out, H, W)."""
-    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    height, width = x.shape[1:]
-    out = np.empty((kernel.shape[0], height, width))
-    for i in range(height):
-        for j in range(width):
-            out[:, i, j] = np.tensordot(kernel, padded[:, i : i + 3, j : j + 3], axes=3)
-    return out + bias[:, None, None]
-
-
 def batchnorm_eval(x: Array, bn: Array, eps: float) -> Array:
     gamma, beta, mean, var = (np.asarray(row, dtype=np.float64)[:, None, None] for row in bn)
     result: Array = (x - mean) / np.sqrt(var + eps) * gamma + beta
@@ -479,8 +463,7 @@ def repvgg_branches(
     x: Array, kernel3: Array, kernel1: Array, bn3: Array, bn1: Array, bn_id: Array, eps: float
 ) -> Array:
     """The training-time block before its ReLU: BN(conv3x3 x) + BN(conv1x1 x) + BN(x)."""
-    zero = np.zeros(kernel3.shape[0])
-    three = batchnorm_eval(conv3x3_same(x, kernel3, zero), bn3, eps)
+    three = batchnorm_eval(conv2d(x, kernel3, padding=1), bn3, eps)
     one = batchnorm_eval(np.einsum("oc,chw->ohw", kernel1[:, :, 0, 0], x), bn1, eps)
     return three + one + batchnorm_eval(x, bn_id, eps)
 
@@ -560,7 +543,7 @@ def repvgg_merge_example(
     )
     x = REPVGG_INPUT[None]
     branches = repvgg_branches(x, k3, k1, bns[0], bns[1], bns[2], eps)[0]
-    merged = conv3x3_same(x, fused.kernel, fused.bias)[0]
+    merged = conv2d(x, fused.kernel, fused.bias, padding=1)[0]
     assert np.allclose(branches, merged)
     steps.append(Step("检查：$3\\times4$ 输入、填充 1，三分支之和", "", "", _matrix(branches)))
     steps.append(Step("合并后的单个 3×3 卷积", "", "", _matrix(merged)))
@@ -608,12 +591,12 @@ def wrn_params(depth: int, widen: int, classes: int) -> int:
     channels = 16
     for width in (16 * widen, 32 * widen, 64 * widen):
         for _ in range(blocks):
-            total += bn_params(channels) + conv_params(channels, width, 3, 1, False)
-            total += bn_params(width) + conv_params(width, width, 3, 1, False)
+            total += batchnorm_params(channels) + conv_params(channels, width, 3, 1, False)
+            total += batchnorm_params(width) + conv_params(width, width, 3, 1, False)
             if channels != width:
                 total += conv_params(channels, width, 1, 1, False)
             channels = width
-    return total + bn_params(channels) + channels * classes + classes
+    return total + batchnorm_params(channels) + linear_params(channels, classes)
 
 
 @worked_example("wrn-params")
@@ -668,8 +651,8 @@ def vgg16_size() -> VggSize:
             macs += weights * size * size
             channels = width
         size //= 2
-    fc = sum(i * o + o for i, o in VGG16_FC)
-    first = VGG16_FC[0][0] * VGG16_FC[0][1] + VGG16_FC[0][1]
+    fc = sum(linear_params(i, o) for i, o in VGG16_FC)
+    first = linear_params(*VGG16_FC[0])
     return VggSize(conv, fc, first, macs, sum(i * o for i, o in VGG16_FC))
 
 

@@ -14,70 +14,24 @@ Algorithm 1; torch.optim.Adam): bias-corrected moments, step lr m_hat / (sqrt(v_
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+
+import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.optimizers import (
+    Trace,
+    adagrad,
+    adam,
+    adam_first_step_uncorrected,
+    given_gradients,
+    rmsprop,
+    sutskever_momentum,
+)
 
 MAX_STEPS = 20
 MAX_PATH_STEPS = 40
 MAX_RUN_STEPS = 1000
-
-
-@dataclass(slots=True)
-class Trace:
-    """Per step t = 1..T: gradient, state (velocity or accumulator), step taken, new weight.
-
-    The weight starts at `start` and moves by w_t = w_{t-1} - step_t."""
-
-    start: float = 0.0
-    grads: list[float] = field(default_factory=list)
-    states: list[float] = field(default_factory=list)
-    steps: list[float] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
-
-    @property
-    def weight(self) -> float:
-        """The current weight: the last one written, or the start."""
-        return self.weights[-1] if self.weights else self.start
-
-    def add(self, grad: float, state: float, step: float) -> None:
-        self.weights.append(self.weight - step)
-        self.grads.append(grad)
-        self.states.append(state)
-        self.steps.append(step)
-
-
-@dataclass(frozen=True, slots=True)
-class MomentumPath:
-    """Sutskever et al. (2013), eqs. 1-4, one variable theta for both methods.
-
-    Per step t = 1..T: the point where the gradient is taken (theta for Momentum, the
-    look-ahead theta + mu v for NAG), that gradient, the velocity v_t and theta_t."""
-
-    points: list[float]
-    grads: list[float]
-    velocities: list[float]
-    thetas: list[float]
-
-
-def momentum_path(
-    nesterov: bool, lr: float, momentum: float, start: float, curvature: float, steps: int
-) -> MomentumPath:
-    """v_t = mu v_{t-1} - lr grad f(point), theta_t = theta_{t-1} + v_t on f = c theta^2 / 2.
-
-    The point is theta_{t-1} (classical momentum) or theta_{t-1} + mu v_{t-1} (Nesterov)."""
-    theta, v = start, 0.0
-    path = MomentumPath([], [], [], [])
-    for _ in range(steps):
-        point = theta + momentum * v if nesterov else theta
-        g = curvature * point
-        v = momentum * v - lr * g
-        theta += v
-        path.points.append(point)
-        path.grads.append(g)
-        path.velocities.append(v)
-        path.thetas.append(theta)
-    return path
+ZERO = np.zeros(())  # the worked examples' single weight starts at 0
 
 
 def first_overshoot(thetas: list[float], start: float) -> tuple[int, float]:
@@ -94,64 +48,6 @@ def first_overshoot(thetas: list[float], start: float) -> tuple[int, float]:
         elif best_t:
             break
     return best_t, best
-
-
-def adagrad_trace(gradients: list[float], lr: float, eps: float) -> Trace:
-    """G_t = G_{t-1} + g_t^2; step lr g_t / (sqrt(G_t) + eps); the weight starts at 0."""
-    trace, accumulator = Trace(), 0.0
-    for g in gradients:
-        accumulator += g * g
-        trace.add(g, accumulator, lr * g / (math.sqrt(accumulator) + eps))
-    return trace
-
-
-def rmsprop_trace(gradients: list[float], lr: float, rho: float, eps: float) -> Trace:
-    """E_t = rho E_{t-1} + (1 - rho) g_t^2; step lr g_t / (sqrt(E_t) + eps); starts at 0."""
-    trace, average = Trace(), 0.0
-    for g in gradients:
-        average = rho * average + (1.0 - rho) * g * g
-        trace.add(g, average, lr * g / (math.sqrt(average) + eps))
-    return trace
-
-
-@dataclass(frozen=True, slots=True)
-class AdamState:
-    """One Adam step t: raw moments, bias-corrected moments, the step and the new weight."""
-
-    t: int
-    g: float
-    m: float
-    v: float
-    m_hat: float
-    v_hat: float
-    step: float
-    w: float
-
-
-def adam_trace(
-    gradients: list[float], lr: float, beta1: float, beta2: float, eps: float
-) -> list[AdamState]:
-    """Kingma & Ba's Algorithm 1 (torch.optim.Adam, amsgrad off); the weight starts at 0."""
-    m = v = w = 0.0
-    states: list[AdamState] = []
-    for t, g in enumerate(gradients, start=1):
-        m = beta1 * m + (1.0 - beta1) * g
-        v = beta2 * v + (1.0 - beta2) * g * g
-        m_hat, v_hat = m / (1.0 - beta1**t), v / (1.0 - beta2**t)
-        step = lr * m_hat / (math.sqrt(v_hat) + eps)
-        w -= step
-        states.append(AdamState(t, g, m, v, m_hat, v_hat, step, w))
-    return states
-
-
-def adam_first_step_uncorrected(
-    g: float, lr: float, beta1: float, beta2: float, eps: float
-) -> float:
-    """The first Adam step with raw moments: lr (1-beta1) g / (sqrt((1-beta2) g^2) + eps).
-
-    Both moments start biased towards 0, v far more (1 - beta2 << 1 - beta1), so this step is
-    about (1-beta1)/sqrt(1-beta2) = 3.16 times lr at the defaults: too large (paper, section 3)."""
-    return lr * (1.0 - beta1) * g / (math.sqrt((1.0 - beta2) * g * g) + eps)
 
 
 def _p(value: float) -> str:
@@ -173,29 +69,6 @@ def _check_gradients(gradients: list[float], lr: float, eps: float) -> None:
         raise BadParameter("eps", "a zero first gradient with eps = 0 divides 0 by 0")
 
 
-def _trace_table(trace: Trace, caption: str, state: str, *, show_state: bool = True) -> Table:
-    header = (
-        "$t$",
-        "$g_t$",
-        *((f"${state}$",) if show_state else ()),
-        "$\\Delta w_t$",
-        "$w_t$",
-    )
-    rows = tuple(
-        (
-            f"${t}$",
-            f"${num(g)}$",
-            *((f"${num(s)}$",) if show_state else ()),
-            f"${num(d)}$",
-            f"${num(w)}$",
-        )
-        for t, (g, s, d, w) in enumerate(
-            zip(trace.grads, trace.states, trace.steps, trace.weights, strict=True), start=1
-        )
-    )
-    return Table(header=header, rows=rows, caption=caption)
-
-
 @worked_example("sgd-momentum-nag")
 def sgd_momentum_nag_example(
     lr: float = 0.1,
@@ -214,8 +87,12 @@ def sgd_momentum_nag_example(
         raise BadParameter("curvature", "must be in (0, 1000]: f(w) = curvature w^2 / 2 is convex")
     if not 2 <= steps <= MAX_PATH_STEPS:
         raise BadParameter("steps", f"must be 2 to {MAX_PATH_STEPS}")
-    mom = momentum_path(False, lr, momentum, start, curvature, steps)
-    nag = momentum_path(True, lr, momentum, start, curvature, steps)
+    mom, nag = (
+        sutskever_momentum(
+            lambda point, _t: curvature * point, np.asarray(start), lr, momentum, steps, nesterov
+        )
+        for nesterov in (False, True)
+    )
     c, mu = num(curvature), num(momentum)
     # Step 2 is the first where the velocity acts; at step 1 both take the plain gradient.
     items: list[Step | Table] = [
@@ -253,7 +130,7 @@ def sgd_momentum_nag_example(
         ),
     ]
     for name, path in (("Momentum", mom), ("NAG", nag)):
-        t, value = first_overshoot(path.thetas, start)
+        t, value = first_overshoot(path.thetas.tolist(), start)
         if t:
             items.append(
                 Step(
@@ -278,8 +155,8 @@ def constant_gradient_steps(
     AdaGrad: G_t = t g^2, so the step is lr / sqrt(t) (for g > 0, eps -> 0): it decays.
     RMSProp: E_t = (1 - rho^t) g^2, so the step is lr / sqrt(1 - rho^t): it settles at lr,
     after early steps inflated by the zero start E_0 = 0 (no bias correction)."""
-    gs = [gradient] * steps
-    return adagrad_trace(gs, lr, eps), rmsprop_trace(gs, lr, rho, eps)
+    gs = given_gradients([gradient] * steps)
+    return adagrad(gs, ZERO, lr, steps, eps), rmsprop(gs, ZERO, lr, steps, rho, eps)
 
 
 @worked_example("adagrad-rmsprop")
@@ -307,30 +184,31 @@ def adagrad_rmsprop_example(
             f"AdaGrad 累积 (accumulator), $t={last}$",
             "G_t = t\\, g^2",
             f"{last} \\times {g}^2",
-            num(ada.states[-1]),
+            num(ada.second[-1]),
         ),
         Step(
             f"AdaGrad 步长 (step) $\\approx \\eta / \\sqrt t$, $t={last}$",
             "\\Delta w_t = \\frac{\\eta\\, g}{\\sqrt{G_t} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(ada.states[-1])}}}}}",
-            num(ada.steps[-1]),
+            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(ada.second[-1])}}}}}",
+            num(ada.updates[-1]),
         ),
         Step(
             f"RMSProp 滑动平均 (moving average), $t={last}$",
             "E_t = (1-\\rho^t)\\, g^2",
             f"(1 - {num(rho)}^{{{last}}}) \\times {g}^2",
-            num(rms.states[-1]),
+            num(rms.second[-1]),
         ),
         Step(
             f"RMSProp 步长 (step) $\\approx \\eta / \\sqrt{{1-\\rho^t}}$, $t={last}$",
             "\\Delta w_t = \\frac{\\eta\\, g}{\\sqrt{E_t} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(rms.states[-1])}}}}}",
-            num(rms.steps[-1]),
+            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(rms.second[-1])}}}}}",
+            num(rms.updates[-1]),
         ),
         Table(
             header=("$t$", "AdaGrad $\\Delta w_t$", "RMSProp $\\Delta w_t$"),
             rows=tuple(
-                (f"${t}$", f"${num(ada.steps[t - 1])}$", f"${num(rms.steps[t - 1])}$") for t in at
+                (f"${t}$", f"${num(ada.updates[t - 1])}$", f"${num(rms.updates[t - 1])}$")
+                for t in at
             ),
             caption=(
                 f"torch.optim.Adagrad / RMSprop(alpha={rho:g}), "
@@ -360,45 +238,47 @@ def adam_steps_example(
         if not 0.0 <= beta < 1.0:
             raise BadParameter(name, "must be in [0, 1)")
     gs = [float(g) for g in gradients]
-    states = adam_trace(gs, lr, beta1, beta2, eps)
-    first = states[0]
-    raw = adam_first_step_uncorrected(first.g, lr, beta1, beta2, eps)
+    run = adam(given_gradients(gs), ZERO, lr, len(gs), (beta1, beta2), eps)
+    trace, m_hat, v_hat = run.trace, run.m_hat.tolist(), run.v_hat.tolist()
+    g, m, v = trace.grads.tolist(), trace.first.tolist(), trace.second.tolist()
+    step, w = trace.updates.tolist(), trace.params[1:].tolist()
+    raw = adam_first_step_uncorrected(g[0], lr, beta1, beta2, eps)
     items: list[Step | Table] = [
         Step(
             "一阶矩 (first moment), $t=1$",
             "m_1 = \\beta_1 m_0 + (1-\\beta_1) g_1",
-            f"{num(beta1)} \\times 0 + {num(1 - beta1)} \\times {_p(first.g)}",
-            num(first.m),
+            f"{num(beta1)} \\times 0 + {num(1 - beta1)} \\times {_p(g[0])}",
+            num(m[0]),
         ),
         Step(
             "二阶矩 (second moment), $t=1$",
             "v_1 = \\beta_2 v_0 + (1-\\beta_2) g_1^2",
-            f"{num(beta2)} \\times 0 + {num(1 - beta2)} \\times {_p(first.g)}^2",
-            num(first.v),
+            f"{num(beta2)} \\times 0 + {num(1 - beta2)} \\times {_p(g[0])}^2",
+            num(v[0]),
         ),
         Step(
             "偏差修正 (bias correction), $t=1$",
             "\\hat m_1 = \\frac{m_1}{1-\\beta_1^1}",
-            f"\\frac{{{num(first.m)}}}{{{num(1 - beta1)}}}",
-            num(first.m_hat),
+            f"\\frac{{{num(m[0])}}}{{{num(1 - beta1)}}}",
+            num(m_hat[0]),
         ),
         Step(
             "偏差修正 (bias correction), $t=1$",
             "\\hat v_1 = \\frac{v_1}{1-\\beta_2^1}",
-            f"\\frac{{{num(first.v)}}}{{{num(1 - beta2)}}}",
-            num(first.v_hat),
+            f"\\frac{{{num(v[0])}}}{{{num(1 - beta2)}}}",
+            num(v_hat[0]),
         ),
         Step(
             "更新步长 (step), $t=1$",
             "\\Delta w_1 = \\frac{\\eta\\, \\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {_p(first.m_hat)}}}"
-            f"{{\\sqrt{{{num(first.v_hat)}}} + {num(eps)}}}",
-            num(first.step),
+            f"\\frac{{{num(lr)} \\times {_p(m_hat[0])}}}{{\\sqrt{{{num(v_hat[0])}}} + {num(eps)}}}",
+            num(step[0]),
         ),
         Table(
             header=("$t$", "$g_t$", "$m_t$", "$v_t$"),
             rows=tuple(
-                (f"${s.t}$", f"${num(s.g)}$", f"${num(s.m)}$", f"${num(s.v)}$") for s in states
+                (f"${t}$", f"${num(g[t - 1])}$", f"${num(m[t - 1])}$", f"${num(v[t - 1])}$")
+                for t in range(1, len(gs) + 1)
             ),
             caption="原始矩 (raw moments), $m_0 = v_0 = 0$",
         ),
@@ -406,13 +286,13 @@ def adam_steps_example(
             header=("$t$", "$\\hat m_t$", "$\\hat v_t$", "$\\Delta w_t$", "$w_t$"),
             rows=tuple(
                 (
-                    f"${s.t}$",
-                    f"${num(s.m_hat)}$",
-                    f"${num(s.v_hat)}$",
-                    f"${num(s.step)}$",
-                    f"${num(s.w)}$",
+                    f"${t}$",
+                    f"${num(m_hat[t - 1])}$",
+                    f"${num(v_hat[t - 1])}$",
+                    f"${num(step[t - 1])}$",
+                    f"${num(w[t - 1])}$",
                 )
-                for s in states
+                for t in range(1, len(gs) + 1)
             ),
             caption="修正后 (bias-corrected), torch.optim.Adam, $w_0 = 0$",
         ),
@@ -420,7 +300,7 @@ def adam_steps_example(
             "不修正的第一步 (first step without correction)",
             "\\frac{\\eta\\, m_1}{\\sqrt{v_1} + \\epsilon}"
             " \\approx \\frac{1-\\beta_1}{\\sqrt{1-\\beta_2}}\\,\\eta\\,\\mathrm{sign}(g_1)",
-            f"\\frac{{{num(lr)} \\times {_p(first.m)}}}{{\\sqrt{{{num(first.v)}}} + {num(eps)}}}",
+            f"\\frac{{{num(lr)} \\times {_p(m[0])}}}{{\\sqrt{{{num(v[0])}}} + {num(eps)}}}",
             f"{num(raw)} = {num(raw / lr)}\\,\\eta",
         ),
         Step(
@@ -428,7 +308,7 @@ def adam_steps_example(
             "\\frac{\\eta\\, \\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}"
             " \\approx \\eta\\,\\mathrm{sign}(g_1)",
             "",
-            f"{num(first.step)} = {num(first.step / lr)}\\,\\eta",
+            f"{num(step[0])} = {num(step[0] / lr)}\\,\\eta",
         ),
     ]
     return WorkedExample(

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from worked_examples.classification import log_softmax
-from worked_examples.optimizers import adam_trace
+from dlmath.activations import log_softmax
+from dlmath.optimizers import adam, given_gradients
 
 Vector = npt.NDArray[np.float64]
 MAX_VALUES = 12
@@ -62,14 +62,12 @@ def adam_first_steps(
     weights: Vector, grads: Vector, lam: float, lr: float
 ) -> tuple[Vector, Vector]:
     """The first weight change of Adam with L2 in the gradient, and of AdamW (torch defaults)."""
-    beta1, beta2 = ADAM_BETAS
-    coupled = [
-        adam_trace([float(g + lam * w)], lr, beta1, beta2, ADAM_EPS)[0].step
-        for w, g in zip(weights, grads, strict=True)
-    ]
-    adam = [adam_trace([float(g)], lr, beta1, beta2, ADAM_EPS)[0].step for g in grads]
-    decoupled: Vector = lr * lam * weights + np.asarray(adam)
-    return np.asarray(coupled), decoupled
+    start = np.zeros_like(weights)
+    with_l2 = given_gradients([grads + lam * weights])
+    coupled = adam(with_l2, start, lr, 1, ADAM_BETAS, ADAM_EPS).trace.updates[0]
+    plain = adam(given_gradients([grads]), start, lr, 1, ADAM_BETAS, ADAM_EPS).trace.updates[0]
+    decoupled: Vector = lr * lam * weights + plain
+    return coupled, decoupled
 
 
 @worked_example("weight-penalty")

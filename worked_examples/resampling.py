@@ -1,37 +1,24 @@
-"""Resampling: pixel shuffle, interpolation coordinates, RoI Align, and pooling under shifts.
-
-Sources: torch.nn.PixelShuffle (out[c, h r + i, w r + j] = in[c r^2 + i r + j, h, w]; Shi et al.,
-"Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional
-Neural Network", CVPR 2016); torch.nn.functional.interpolate's source coordinate
-(align_corners=True: dst (in-1)/(out-1); False: (dst + 0.5) in/out - 0.5, clamped at 0 for the
-linear modes); RoIAlign as in He et al., "Mask R-CNN", ICCV 2017, section 3 (no rounding of the
-RoI or its bins, bilinear samples at regularly spaced points, averaged; the coordinate
-convention of torchvision.ops.roi_align with aligned=False); shift sensitivity of strided max
-pooling and the max-blur-subsample fix of Zhang, "Making Convolutional Networks Shift-Invariant
-Again", ICML 2019 (section 3).
-"""
+"""Resampling worked examples: pixel shuffle, interpolation coordinates, RoI Align, and
+pooling under shifts. The formulas live in dlmath.resampling (PixelShuffle, F.interpolate,
+RoIAlign of He et al. 2017, MaxBlurPool of Zhang 2019)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from figures.sampling import bilinear
+from dlmath.resampling import (
+    blur_pool_1d,
+    max_pool_1d,
+    pixel_shuffle,
+    roi_align_bin,
+    source_coordinate,
+)
 
 Array = npt.NDArray[np.float64]
-
-
-def pixel_shuffle(x: Array, r: int) -> Array:
-    """(C r^2, H, W) -> (C, H r, W r): channel c r^2 + i r + j fills sub-pixel (i, j)."""
-    channels, height, width = x.shape
-    c = channels // (r * r)
-    out: Array = x.reshape(c, r, r, height, width).transpose(0, 3, 1, 4, 2)
-    return out.reshape(c, height * r, width * r)
 
 
 def _matrix(values: Array) -> str:
@@ -85,14 +72,6 @@ def pixel_shuffle_example(r: int = 2, size: int = 2) -> WorkedExample:
     )
 
 
-def source_coordinate(dst: int, in_size: int, out_size: int, align_corners: bool) -> float:
-    """Where output index dst reads from the input, as F.interpolate(mode='linear') computes it
-    (no scale_factor given)."""
-    if align_corners:
-        return 0.0 if out_size == 1 else dst * (in_size - 1) / (out_size - 1)
-    return max(0.0, (dst + 0.5) * in_size / out_size - 0.5)
-
-
 @worked_example("align-corners")
 def align_corners_example(in_size: int = 4, out_size: int = 8) -> WorkedExample:
     if not 2 <= in_size <= 8:
@@ -123,53 +102,6 @@ def align_corners_example(in_size: int = 4, out_size: int = 8) -> WorkedExample:
 # A 6x6 feature map whose value at (row y, column x) is 10 y + x: the bilinear value at a
 # point is then simply 10 y + x, which makes every sample easy to check by eye.
 FEATURE = np.add.outer(10.0 * np.arange(6), np.arange(6.0))
-
-
-@dataclass(frozen=True, slots=True)
-class RoiSample:
-    y: float
-    x: float
-    value: float
-
-
-@dataclass(frozen=True, slots=True)
-class RoiAlignBin:
-    bin_height: float
-    bin_width: float
-    samples: tuple[RoiSample, ...]
-    value: float
-
-
-def bilinear_at(feature: Array, y: float, x: float) -> float:
-    """Bilinear interpolation at a point strictly inside the map (pixel (i, j) at coordinate
-    (i, j)), from the four surrounding pixels."""
-    y0 = min(math.floor(y), feature.shape[0] - 2)
-    x0 = min(math.floor(x), feature.shape[1] - 2)
-    _, value = bilinear(feature[y0 : y0 + 2, x0 : x0 + 2], x - x0, y - y0)
-    return value
-
-
-def roi_align_bin(
-    feature: Array,
-    roi: Sequence[float],
-    pooled: int,
-    sampling_ratio: int,
-    bin_row: int,
-    bin_col: int,
-) -> RoiAlignBin:
-    """One output bin of RoIAlign: the RoI (x1, y1, x2, y2, feature coordinates) is split into
-    pooled x pooled bins without rounding; each bin averages sampling_ratio^2 bilinear samples
-    at the centres of a regular sub-grid."""
-    x1, y1, x2, y2 = roi
-    bin_h, bin_w = (y2 - y1) / pooled, (x2 - x1) / pooled
-    samples = []
-    for iy in range(sampling_ratio):
-        y = y1 + bin_row * bin_h + (iy + 0.5) * bin_h / sampling_ratio
-        for ix in range(sampling_ratio):
-            x = x1 + bin_col * bin_w + (ix + 0.5) * bin_w / sampling_ratio
-            samples.append(RoiSample(y, x, bilinear_at(feature, y, x)))
-    value = sum(s.value for s in samples) / len(samples)
-    return RoiAlignBin(bin_h, bin_w, tuple(samples), value)
 
 
 @worked_example("roi-align-bin")
@@ -228,22 +160,6 @@ def roi_align_bin_example(
                 f"({', '.join(num(round(v)) for v in (x1, y1, x2, y2))})",
             ),
         ),
-    )
-
-
-def max_pool_1d(x: Array, kernel: int, stride: int) -> Array:
-    """Max over windows of a circular signal (so a shift moves no value off the edge)."""
-    n = len(x)
-    return np.array([max(x[(i + t) % n] for t in range(kernel)) for i in range(0, n, stride)])
-
-
-def blur_pool_1d(x: Array, stride: int) -> Array:
-    """Zhang 2019's MaxBlurPool: dense max (k=2, s=1), then the [1, 2, 1]/4 low-pass filter
-    evaluated only every `stride` samples (circular)."""
-    dense = max_pool_1d(x, 2, 1)
-    n = len(dense)
-    return np.array(
-        [(dense[(i - 1) % n] + 2 * dense[i] + dense[(i + 1) % n]) / 4 for i in range(0, n, stride)]
     )
 
 

@@ -1,53 +1,19 @@
 """Learning-rate schedules at given steps, in closed form.
 
-Follows torch.optim.lr_scheduler: StepLR (lr0 * gamma^floor(t / step_size)), ExponentialLR
-(lr0 * gamma^t), CosineAnnealingLR with eta_min = 0 (lr0 (1 + cos(pi t / T)) / 2), PolynomialLR
-(lr0 (1 - t / T)^power), where t counts scheduler.step() calls. Warmup + cosine is the common
-form (e.g. Hugging Face's get_cosine_schedule_with_warmup): lr0 * t / W during the first W
-steps, then cosine from lr0 down to 0 over the remaining T - W steps.
+The values come from dlmath.schedules (its SCHEDULES table of torch.optim.lr_scheduler's
+StepLR, ExponentialLR, CosineAnnealingLR, PolynomialLR and warmup + cosine, and the Noam
+schedule); this module shows them with their formulas substituted.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.schedules import SCHEDULES, Settings, TorchSchedule, noam
 
-Schedule = Literal["step", "exponential", "cosine", "polynomial", "warmup-cosine"]
 MAX_POINTS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The knobs of the schedules that have any (each schedule reads only its own)."""
-
-    step_size: int = 30
-    step_gamma: float = 0.1
-    exp_gamma: float = 0.95
-    power: float = 2.0
-    warmup_steps: int = 10
-
-
-def learning_rate(
-    schedule: Schedule, base_lr: float, total_steps: int, t: int, settings: Settings = Settings()
-) -> float:
-    """The learning rate after t scheduler steps (0 <= t <= total_steps)."""
-    step_size, step_gamma, exp_gamma = settings.step_size, settings.step_gamma, settings.exp_gamma
-    power, warmup_steps = settings.power, settings.warmup_steps
-    if schedule == "step":
-        return base_lr * float(step_gamma ** (t // step_size))
-    if schedule == "exponential":
-        return base_lr * float(exp_gamma**t)
-    if schedule == "cosine":
-        return base_lr * (1.0 + math.cos(math.pi * t / total_steps)) / 2.0
-    if schedule == "polynomial":
-        return base_lr * float((1.0 - min(t, total_steps) / total_steps) ** power)
-    if t < warmup_steps:
-        return base_lr * t / warmup_steps
-    progress = (t - warmup_steps) / (total_steps - warmup_steps)
-    return base_lr * (1.0 + math.cos(math.pi * progress)) / 2.0
 
 
 WARMUP_FORMULA = "\\eta_t = \\eta_0\\, t / W"
@@ -57,7 +23,7 @@ AFTER_WARMUP_FORMULA = (
 )
 
 
-def _formula(schedule: Schedule, t: int, warmup_steps: int) -> str:
+def _formula(schedule: TorchSchedule, t: int, warmup_steps: int) -> str:
     if schedule == "step":
         return "\\eta_t = \\eta_0\\, \\gamma^{\\lfloor t/s \\rfloor}"
     if schedule == "exponential":
@@ -70,7 +36,7 @@ def _formula(schedule: Schedule, t: int, warmup_steps: int) -> str:
 
 
 def _substituted(
-    schedule: Schedule, base_lr: float, total_steps: int, t: int, settings: Settings
+    schedule: TorchSchedule, base_lr: float, total_steps: int, t: int, settings: Settings
 ) -> str:
     lr0, big_t = num(base_lr), num(total_steps)
     step_size, step_gamma, exp_gamma = settings.step_size, settings.step_gamma, settings.exp_gamma
@@ -94,7 +60,7 @@ def _substituted(
 
 
 def _check(
-    schedule: Schedule,
+    schedule: TorchSchedule,
     base_lr: float,
     total_steps: int,
     at: list[int],
@@ -140,7 +106,7 @@ _SETTINGS = {
 }
 
 
-def _name(schedule: Schedule, t: int, warmup_steps: int) -> str:
+def _name(schedule: TorchSchedule, t: int, warmup_steps: int) -> str:
     if schedule != "warmup-cosine":
         return _NAMES[schedule]
     return "线性预热 (linear warmup)" if t < warmup_steps else "预热后余弦 (cosine after warmup)"
@@ -148,7 +114,7 @@ def _name(schedule: Schedule, t: int, warmup_steps: int) -> str:
 
 @worked_example("lr-schedule-values")
 def lr_schedule_values_example(
-    schedule: Schedule = "cosine",
+    schedule: TorchSchedule = "cosine",
     base_lr: float = 0.1,
     total_steps: int = 100,
     at: list[int] = [0, 25, 50, 75, 100],  # noqa: B006 - recipe defaults are never mutated
@@ -162,7 +128,7 @@ def lr_schedule_values_example(
         schedule, base_lr, total_steps, at, step_size, step_gamma, exp_gamma, power, warmup_steps
     )
     settings = Settings(step_size, step_gamma, exp_gamma, power, warmup_steps)
-    rates = [learning_rate(schedule, base_lr, total_steps, t, settings) for t in at]
+    rates = [float(SCHEDULES[schedule](t, base_lr, total_steps, settings)) for t in at]
     # Substitute at the first step past the start, where the schedule has begun to act.
     shown = next((i for i, t in enumerate(at) if t > 0), 0)
     substituted = _substituted(schedule, base_lr, total_steps, at[shown], settings)
@@ -200,13 +166,6 @@ def lr_schedule_values_example(
 # --- Noam (Transformer) schedule -----------------------------------------------------------
 
 
-def noam_rate(step: int, d_model: int, warmup: int) -> float:
-    """Vaswani et al. (2017), section 5.3: d^-0.5 min(step^-0.5, step warmup^-1.5), step >= 1.
-
-    The two branches meet at step = warmup, where the rate peaks at (d_model warmup)^-0.5."""
-    return float(d_model**-0.5 * min(step**-0.5, step * warmup**-1.5))
-
-
 @worked_example("noam-schedule")
 def noam_schedule_example(
     d_model: int = 512,
@@ -219,7 +178,7 @@ def noam_schedule_example(
         raise BadParameter("warmup", "must be 1 to 10,000,000")
     if not 1 <= len(at) <= MAX_POINTS or not all(1 <= t <= 100_000_000 for t in at):
         raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 1..100,000,000 (step 0 is 0)")
-    peak = noam_rate(warmup, d_model, warmup)
+    peak = float(noam(warmup, d_model, warmup))
     items: list[Step | Table] = [
         Step(
             "预热段 (warmup), $step \\le warmup$：线性增大",
@@ -239,7 +198,7 @@ def noam_schedule_example(
             header=("$step$", "$lrate$", "÷ 峰值 (peak)"),
             rows=tuple(
                 (f"${num(t)}$", f"${num(rate)}$", f"${num(rate / peak)}$")
-                for t, rate in ((t, noam_rate(t, d_model, warmup)) for t in at)
+                for t, rate in ((t, float(noam(t, d_model, warmup))) for t in at)
             ),
             caption=f"$d = d_{{model}} = {d_model}$, $warmup = {warmup}$",
         ),

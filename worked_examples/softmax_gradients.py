@@ -15,10 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from dlmath.activations import (
+    log_softmax,
+    logsumexp,
+    sigmoid,
+    softmax,
+    softmax_jacobian,
+    stable_softmax,
+)
+from dlmath.losses import bce_with_logits, binary_cross_entropy, one_hot
 
 from ._checks import Vector, vector
-from .activations import stable_softmax
-from .classification import log_softmax
 
 MAX_JACOBIAN = 4  # a K x K table must fit a phone
 
@@ -28,13 +35,6 @@ def _tuple(values: Vector) -> str:
 
 
 # --- softmax Jacobian and the cross-entropy gradient -----------------------------------------
-
-
-def softmax_jacobian(probabilities: Vector) -> Vector:
-    """dp_i/dz_j = p_i (delta_ij - p_j): diag(p) - p p^T."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    result: Vector = np.diag(p) - np.outer(p, p)
-    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,9 @@ class JacobianChain:
 
 def cross_entropy_through_jacobian(logits: Sequence[float], target: int) -> JacobianChain:
     """The chain rule written out: dL/dz_j = sum_i dL/dp_i * dp_i/dz_j."""
-    p = stable_softmax(logits).probabilities
+    p = softmax(logits)
     jacobian = softmax_jacobian(p)
-    y = np.zeros_like(p)
-    y[target] = 1.0
-    upstream: Vector = -y / p
+    upstream: Vector = -one_hot(len(p), target) / p
     return JacobianChain(p, jacobian, upstream, jacobian.T @ upstream)
 
 
@@ -126,13 +124,11 @@ class LogSoftmax:
 
 
 def logsumexp_parts(logits: Sequence[float], target: int) -> LogSoftmax:
-    z = np.asarray(logits, dtype=np.float64)
-    m = float(z.max())
-    shifted_sum = float(np.exp(z - m).sum())
-    p = stable_softmax(logits).probabilities
+    """The max, the shifted sum and LSE as the card shows them, and ln p the naive way."""
+    r = stable_softmax(logits)
     with np.errstate(divide="ignore"):
-        naive = float(np.log(p[target]))
-    return LogSoftmax(m, shifted_sum, m + math.log(shifted_sum), log_softmax(logits), naive)
+        naive = float(np.log(r.probabilities[target]))
+    return LogSoftmax(r.shift, r.total, logsumexp(logits), log_softmax(logits), naive)
 
 
 @worked_example("log-softmax-stable")
@@ -188,9 +184,7 @@ def log_softmax_stable_example(
 
 def soft_target_gradient(student: Vector, teacher: Vector, temperature: float) -> Vector:
     """d/dz of -sum_i q_i ln p_i with p = softmax(z/T), q = softmax(v/T): (p - q) / T."""
-    p = stable_softmax((student / temperature).tolist()).probabilities
-    q = stable_softmax((teacher / temperature).tolist()).probabilities
-    result: Vector = (p - q) / temperature
+    result: Vector = (softmax(student, temperature) - softmax(teacher, temperature)) / temperature
     return result
 
 
@@ -241,13 +235,6 @@ def distillation_temperature_example(
 
 # --- BCE on logits vs sigmoid + BCE ----------------------------------------------------------
 
-BCE_LOG_CLAMP = -100.0  # nn.BCELoss clamps each log term to at least -100
-
-
-def bce_with_logits(logit: float, target: float) -> float:
-    """max(z, 0) - z y + ln(1 + e^{-|z|}): never exponentiates a positive number."""
-    return max(logit, 0.0) - logit * target + math.log1p(math.exp(-abs(logit)))
-
 
 @dataclass(frozen=True, slots=True)
 class SigmoidBce:
@@ -262,14 +249,11 @@ def sigmoid_then_bce(logit: float, target: float, dtype: type[np.floating]) -> S
     one = dtype(1.0)
     p = one / (one + np.exp(dtype(-logit)))
     slope = p * (one - p)
-    with np.errstate(divide="ignore"):
-        log_p = max(float(np.log(p)), BCE_LOG_CLAMP)
-        log_q = max(float(np.log(one - p)), BCE_LOG_CLAMP)
     # dL/dp = (p - y) / (p (1 - p)), which PyTorch bounds by 1e-12 below in the denominator.
     d_loss_d_p = (float(p) - target) / max(float(slope), 1e-12)
     return SigmoidBce(
         float(p),
-        -(target * log_p + (1.0 - target) * log_q),
+        float(binary_cross_entropy(np.asarray(p), target)),
         float(slope),
         d_loss_d_p * float(slope),
     )
@@ -284,7 +268,7 @@ def bce_with_logits_example(logit: float = 40.0, target: float = 0.0) -> WorkedE
     r = sigmoid_then_bce(logit, target, np.float32)
     p = r.probability
     stable = bce_with_logits(logit, target)
-    exact_p = 1.0 / (1.0 + math.exp(-logit))
+    exact_p = sigmoid(logit)
     return WorkedExample(
         title=f"logit $z = {num(logit)}$，标签 $y = {num(target)}$，float32",
         steps=(
