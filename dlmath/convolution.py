@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-Array = npt.NDArray[np.float64]
+from dlmath._elementwise import Array
 
 
 def effective_kernel_size(kernel: int, dilation: int) -> int:

@@ -12,20 +12,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from dlmath._elementwise import Array
 
 
-def _boxes(boxes: npt.ArrayLike) -> FloatArray:
+def _boxes(boxes: npt.ArrayLike) -> Array:
     return np.asarray(boxes, dtype=np.float64)
 
 
-def box_area(boxes: npt.ArrayLike) -> FloatArray:
+def box_area(boxes: npt.ArrayLike) -> Array:
     """(x2 - x1)(y2 - y1) of (..., 4) boxes."""
     b = _boxes(boxes)
     return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
 
 
-def box_center(boxes: npt.ArrayLike) -> FloatArray:
+def box_center(boxes: npt.ArrayLike) -> Array:
     """((x1 + x2) / 2, (y1 + y2) / 2) of (..., 4) boxes, shape (..., 2)."""
     b = _boxes(boxes)
     return (b[..., :2] + b[..., 2:]) / 2
@@ -35,14 +35,14 @@ def box_center(boxes: npt.ArrayLike) -> FloatArray:
 class IouParts:
     """Every intermediate quantity of IoU, so a card can show each one."""
 
-    overlap_edges: FloatArray  # (left, top, right, bottom) of the overlap, (..., 4), unclamped
-    inter_width: FloatArray
-    inter_height: FloatArray
-    intersection: FloatArray
-    area_a: FloatArray
-    area_b: FloatArray
-    union: FloatArray
-    iou: FloatArray
+    overlap_edges: Array  # (left, top, right, bottom) of the overlap, (..., 4), unclamped
+    inter_width: Array
+    inter_height: Array
+    intersection: Array
+    area_a: Array
+    area_b: Array
+    union: Array
+    iou: Array
 
 
 def iou_parts(box_a: npt.ArrayLike, box_b: npt.ArrayLike) -> IouParts:
@@ -60,7 +60,7 @@ def iou_parts(box_a: npt.ArrayLike, box_b: npt.ArrayLike) -> IouParts:
     return IouParts(edges, width, height, intersection, area_a, area_b, union, intersection / union)
 
 
-def box_iou(boxes_a: npt.ArrayLike, boxes_b: npt.ArrayLike) -> FloatArray:
+def box_iou(boxes_a: npt.ArrayLike, boxes_b: npt.ArrayLike) -> Array:
     """Pairwise IoU of (N, 4) and (M, 4) boxes, an (N, M) matrix, as torchvision.ops.box_iou."""
     a, b = _boxes(boxes_a), _boxes(boxes_b)
     return iou_parts(a[:, None, :], b[None, :, :]).iou
@@ -96,18 +96,18 @@ def nms_rounds(boxes: npt.ArrayLike, scores: npt.ArrayLike, iou_threshold: float
 class IouVariants:
     """IoU and the regression-loss variants built on it, with what a card shows of each."""
 
-    iou: FloatArray
-    union: FloatArray
-    enclosing: FloatArray  # C, the smallest box around both, (..., 4)
-    enclosing_area: FloatArray
-    giou: FloatArray
-    center_distance2: FloatArray  # rho^2 between the centres
-    diagonal2: FloatArray  # c^2, the squared diagonal of C
-    diou: FloatArray
-    aspect_gap: FloatArray  # arctan(w_gt / h_gt) - arctan(w / h)
-    v: FloatArray  # aspect-ratio consistency
-    alpha: FloatArray  # its trade-off weight
-    ciou: FloatArray
+    iou: Array
+    union: Array
+    enclosing: Array  # C, the smallest box around both, (..., 4)
+    enclosing_area: Array
+    giou: Array
+    center_distance2: Array  # rho^2 between the centres
+    diagonal2: Array  # c^2, the squared diagonal of C
+    diou: Array
+    aspect_gap: Array  # arctan(w_gt / h_gt) - arctan(w / h)
+    v: Array  # aspect-ratio consistency
+    alpha: Array  # its trade-off weight
+    ciou: Array
 
 
 def iou_variants(pred: npt.ArrayLike, target: npt.ArrayLike) -> IouVariants:
@@ -140,11 +140,11 @@ def iou_variants(pred: npt.ArrayLike, target: npt.ArrayLike) -> IouVariants:
 
 @dataclass(frozen=True, slots=True)
 class AveragePrecision:
-    precision: FloatArray  # after each ranked detection
-    recall: FloatArray
-    recall_steps: FloatArray  # how much recall each ranked detection adds
-    interpolated: FloatArray  # max precision from this rank on (at a TP: at recall >= its recall)
-    eleven_points: FloatArray  # p_interp(r) at r = 0, 0.1, ..., 1
+    precision: Array  # after each ranked detection
+    recall: Array
+    recall_steps: Array  # how much recall each ranked detection adds
+    interpolated: Array  # max precision from this rank on (at a TP: at recall >= its recall)
+    eleven_points: Array  # p_interp(r) at r = 0, 0.1, ..., 1
     ap_11: float
     ap_all: float
 
@@ -170,7 +170,7 @@ def average_precision(is_tp: npt.ArrayLike, n_ground_truth: int) -> AveragePreci
     )  # fmt: skip
 
 
-def encode(boxes: npt.ArrayLike, anchors: npt.ArrayLike) -> FloatArray:
+def encode(boxes: npt.ArrayLike, anchors: npt.ArrayLike) -> Array:
     """(x, y, w, h) centre-size boxes -> (tx, ty, tw, th) relative to their anchors, the
     regression targets of Faster R-CNN (Ren et al., NeurIPS 2015, eq. 2)."""
     g, a = _boxes(boxes), _boxes(anchors)
@@ -179,7 +179,7 @@ def encode(boxes: npt.ArrayLike, anchors: npt.ArrayLike) -> FloatArray:
     )
 
 
-def decode(deltas: npt.ArrayLike, anchors: npt.ArrayLike) -> FloatArray:
+def decode(deltas: npt.ArrayLike, anchors: npt.ArrayLike) -> Array:
     """The inverse of `encode`: (tx, ty, tw, th) and anchors -> (x, y, w, h) boxes."""
     t, a = _boxes(deltas), _boxes(anchors)
     return np.concatenate(

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-Gradient = Callable[[FloatArray, int], FloatArray]
+from dlmath._elementwise import Array
+
+Gradient = Callable[[Array, int], Array]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +27,11 @@ class Trace:
     momentum buffer or Adam's m_t, `second` AdaGrad's sum, RMSprop's average or Adam's v_t
     (zeros where the method keeps none)."""
 
-    params: FloatArray
-    grads: FloatArray
-    updates: FloatArray
-    first: FloatArray
-    second: FloatArray
+    params: Array
+    grads: Array
+    updates: Array
+    first: Array
+    second: Array
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,14 @@ class AdamTrace:
     """Adam's run with its bias-corrected moments m_hat_t and v_hat_t (row t - 1)."""
 
     trace: Trace
-    m_hat: FloatArray
-    v_hat: FloatArray
+    m_hat: Array
+    v_hat: Array
 
 
 class _Recorder:
     """Fills a Trace step by step, so each rule states only its own update."""
 
-    def __init__(self, start: FloatArray, steps: int) -> None:
+    def __init__(self, start: Array, steps: int) -> None:
         start = np.asarray(start, dtype=np.float64)
         self.params = np.empty((steps + 1, *start.shape))
         self.params[0] = start
@@ -54,7 +55,7 @@ class _Recorder:
         self.first = np.zeros_like(self.grads)
         self.second = np.zeros_like(self.grads)
 
-    def take(self, t: int, grad: FloatArray, update: FloatArray) -> None:
+    def take(self, t: int, grad: Array, update: Array) -> None:
         """Record step t (1-based): gradient g_t and p_t = p_{t-1} - update."""
         self.grads[t - 1] = grad
         self.updates[t - 1] = update
@@ -72,7 +73,7 @@ def given_gradients(values: npt.ArrayLike) -> Gradient:
 
 def sgd(
     grad: Gradient,
-    start: FloatArray,
+    start: Array,
     lr: float,
     steps: int,
     momentum: float = 0.0,
@@ -91,7 +92,7 @@ def sgd(
     return run.trace()
 
 
-def adagrad(grad: Gradient, start: FloatArray, lr: float, steps: int, eps: float = 1e-10) -> Trace:
+def adagrad(grad: Gradient, start: Array, lr: float, steps: int, eps: float = 1e-10) -> Trace:
     """torch.optim.Adagrad (Duchi et al. 2011): s_t = s_{t-1} + g_t^2, update
     lr g_t / (sqrt(s_t) + eps), so a coordinate's step shrinks with its gradient history."""
     run = _Recorder(start, steps)
@@ -106,7 +107,7 @@ def adagrad(grad: Gradient, start: FloatArray, lr: float, steps: int, eps: float
 
 def rmsprop(
     grad: Gradient,
-    start: FloatArray,
+    start: Array,
     lr: float,
     steps: int,
     alpha: float = 0.99,
@@ -126,7 +127,7 @@ def rmsprop(
 
 def adam(
     grad: Gradient,
-    start: FloatArray,
+    start: Array,
     lr: float,
     steps: int,
     betas: tuple[float, float] = (0.9, 0.999),
@@ -166,14 +167,14 @@ class MomentumPath:
     gradient is taken (theta for Momentum, the look-ahead theta + mu v for NAG), that
     gradient, the velocity v_t and theta_t."""
 
-    points: FloatArray
-    grads: FloatArray
-    velocities: FloatArray
-    thetas: FloatArray
+    points: Array
+    grads: Array
+    velocities: Array
+    thetas: Array
 
 
 def sutskever_momentum(
-    grad: Gradient, start: FloatArray, lr: float, momentum: float, steps: int, nesterov: bool
+    grad: Gradient, start: Array, lr: float, momentum: float, steps: int, nesterov: bool
 ) -> MomentumPath:
     """v_t = mu v_{t-1} - lr grad(point), theta_t = theta_{t-1} + v_t, the point being
     theta_{t-1} (classical momentum) or theta_{t-1} + mu v_{t-1} (Nesterov). torch.optim.SGD

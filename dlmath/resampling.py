@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-Array = npt.NDArray[np.float64]
+from dlmath._elementwise import Array
+
 Indices = npt.NDArray[np.intp]
 
 

@@ -12,39 +12,39 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-Steps = float | FloatArray
+from dlmath._elementwise import Array
+
+Steps = float | Array
 
 
-def piecewise_constant(t: Steps, boundaries: list[int], values: list[float]) -> FloatArray:
+def piecewise_constant(t: Steps, boundaries: list[int], values: list[float]) -> Array:
     """TF piecewise_constant: values[i] while boundaries[i-1] < t <= boundaries[i] (torch's
     MultiStepLR switches one step later: its milestone is boundary + 1)."""
     index = np.searchsorted(np.asarray(boundaries), t, side="left")
-    result: FloatArray = np.asarray(np.asarray(values)[index], dtype=np.float64)
+    result: Array = np.asarray(np.asarray(values)[index], dtype=np.float64)
     return result
 
 
 def exponential_decay(
     t: Steps, lr0: float, decay_steps: float, rate: float, staircase: bool = False
-) -> FloatArray:
+) -> Array:
     """TF exponential_decay: lr0 * rate^(t / D), or rate^floor(t / D) with staircase (torch's
     StepLR; ExponentialLR is D = 1)."""
     exponent = np.floor(t / decay_steps) if staircase else t / decay_steps
-    result: FloatArray = np.asarray(lr0 * rate**exponent, dtype=np.float64)
+    result: Array = np.asarray(lr0 * rate**exponent, dtype=np.float64)
     return result
 
 
-def natural_exp_decay(t: Steps, lr0: float, k: float) -> FloatArray:
+def natural_exp_decay(t: Steps, lr0: float, k: float) -> Array:
     """TF natural_exp_decay: lr0 * exp(-k t), exponential decay with rate e^-k per step."""
-    result: FloatArray = np.asarray(lr0 * np.exp(-k * t), dtype=np.float64)
+    result: Array = np.asarray(lr0 * np.exp(-k * t), dtype=np.float64)
     return result
 
 
 def polynomial_decay(
     t: Steps, lr0: float, decay_steps: float, end: float, power: float, cycle: bool = False
-) -> FloatArray:
+) -> Array:
     """TF polynomial_decay: (lr0 - end) (1 - t/D)^p + end, with t clipped to D or D stretched
     to the next multiple of D that is >= t (cycle)."""
     if cycle:
@@ -52,25 +52,25 @@ def polynomial_decay(
         fraction = t / steps
     else:
         fraction = np.minimum(t, decay_steps) / decay_steps
-    result: FloatArray = np.asarray((lr0 - end) * (1 - fraction) ** power + end, dtype=np.float64)
+    result: Array = np.asarray((lr0 - end) * (1 - fraction) ** power + end, dtype=np.float64)
     return result
 
 
-def cosine_annealing(t: Steps, lr0: float, total: float, eta_min: float = 0.0) -> FloatArray:
+def cosine_annealing(t: Steps, lr0: float, total: float, eta_min: float = 0.0) -> Array:
     """torch's CosineAnnealingLR, SGDR (Loshchilov & Hutter 2017) without restarts:
     eta_min + (lr0 - eta_min) (1 + cos(pi t / T)) / 2."""
-    result: FloatArray = np.asarray(
+    result: Array = np.asarray(
         eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * t / total)) / 2, dtype=np.float64
     )
     return result
 
 
-def warmup_cosine(t: Steps, lr0: float, total: float, warmup: float) -> FloatArray:
+def warmup_cosine(t: Steps, lr0: float, total: float, warmup: float) -> Array:
     """Linear warmup then cosine (Hugging Face's get_cosine_schedule_with_warmup): lr0 t / W
     for t < W, then cosine from lr0 to 0 over the remaining T - W steps."""
     cosine = cosine_annealing(np.subtract(t, warmup), lr0, total - warmup)
     ramp = lr0 * np.divide(t, max(warmup, 1))  # W = 0: no warmup, and no 0/0 either
-    result: FloatArray = np.asarray(np.where(np.less(t, warmup), ramp, cosine), dtype=np.float64)
+    result: Array = np.asarray(np.where(np.less(t, warmup), ramp, cosine), dtype=np.float64)
     return result
 
 
@@ -91,7 +91,7 @@ class Settings:
 # torch.optim.lr_scheduler's schedules as the general forms above (args: t, lr0, T, settings):
 # StepLR, ExponentialLR, CosineAnnealingLR(eta_min=0), PolynomialLR(total_iters=T), and
 # warmup + cosine (LinearLR then CosineAnnealingLR).
-SCHEDULES: dict[TorchSchedule, Callable[[Steps, float, int, Settings], FloatArray]] = {
+SCHEDULES: dict[TorchSchedule, Callable[[Steps, float, int, Settings], Array]] = {
     "step": lambda t, lr0, _, s: exponential_decay(t, lr0, s.step_size, s.step_gamma, True),
     "exponential": lambda t, lr0, _, s: exponential_decay(t, lr0, 1, s.exp_gamma),
     "cosine": lambda t, lr0, total, _: cosine_annealing(t, lr0, total),
@@ -100,10 +100,10 @@ SCHEDULES: dict[TorchSchedule, Callable[[Steps, float, int, Settings], FloatArra
 }
 
 
-def noam(step: Steps, d_model: int, warmup: int) -> FloatArray:
+def noam(step: Steps, d_model: int, warmup: int) -> Array:
     """Vaswani et al. (2017), section 5.3: d^-0.5 min(step^-0.5, step warmup^-1.5), step >= 1;
     the branches meet at step = warmup, where the rate peaks at (d_model warmup)^-0.5."""
-    result: FloatArray = np.asarray(
+    result: Array = np.asarray(
         d_model**-0.5 * np.minimum(np.power(step, -0.5), step * warmup**-1.5), dtype=np.float64
     )
     return result

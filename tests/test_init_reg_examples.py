@@ -12,11 +12,11 @@ from conftest import refused_parameter as refused
 from conftest import render_example as example
 
 from ankigen.recipes import load_recipe_folders
+from dlmath.losses import soft_cross_entropy
 from worked_examples.initialization import relu_second_moments
 from worked_examples.regularization import (
     cutmix_box,
     mixup,
-    soft_cross_entropy,
     survival_probabilities,
 )
 

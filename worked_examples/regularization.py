@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from dlmath.activations import log_softmax
+from dlmath.losses import soft_cross_entropy
 from dlmath.optimizers import adam, given_gradients
 
 Vector = npt.NDArray[np.float64]
@@ -235,11 +235,6 @@ def mixup(x_i: Vector, x_j: Vector, y_i: Vector, y_j: Vector, lam: float) -> tup
     x: Vector = lam * x_i + (1.0 - lam) * x_j
     y: Vector = lam * y_i + (1.0 - lam) * y_j
     return x, y
-
-
-def soft_cross_entropy(logits: Vector, target: Vector) -> float:
-    """-sum_k t_k log softmax(z)_k: cross-entropy against a soft (mixed) target."""
-    return -float(target @ log_softmax(list(logits)))
 
 
 @worked_example("mixup")
