@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Stamps record what is installed; they are redone when pyproject.toml changes.
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
-# MathJax for tests/test_math_typesets.py, installed with npm when there is one
+# MathJax for tests/deck/test_math_typesets.py, installed with npm when there is one
 # (without it that test is skipped); redone when the package lock changes.
 NPM := $(shell command -v npm)
 MATHCHECK := tools/mathcheck

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_math_typesets import require_checker, run_checker
 
 from ankigen.texsafety import FORBIDDEN, forbidden_command
+from tools.mathcheck.mathjax_runs import require_checker, run_checker
 
 # What in MathJax's MathML reaches the page as a link, markup, style or behaviour.
 LIVE = re.compile(
