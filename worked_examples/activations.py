@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import Vector, checked_values
 from dlmath.activations import (
     naive_softmax,
     sigmoid,
@@ -20,8 +21,6 @@ from dlmath.activations import (
     sigmoid_derivative,
     stable_softmax,
 )
-
-from ._checks import Vector, vector
 
 
 def _special(value: float) -> str:
@@ -38,7 +37,7 @@ def _special(value: float) -> str:
 
 @worked_example("softmax-stable")
 def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> WorkedExample:  # noqa: B006
-    z = vector("logits", logits, 2, 1e6)
+    z = checked_values("logits", logits, 2, 1e6)
     r = stable_softmax(logits)
     naive_exp, naive = naive_softmax(logits)
     limit = float(np.log(np.finfo(np.float64).max))
@@ -185,7 +184,7 @@ def tanh_and_sigmoid_form(points: Sequence[float]) -> tuple[Vector, Vector, Vect
 def tanh_sigmoid_identity_example(
     points: list[float] = [-2.0, -0.5, 0.0, 1.0, 3.0],  # noqa: B006
 ) -> WorkedExample:
-    x = vector("points", points, 1, 100.0)
+    x = checked_values("points", points, 1, 100.0)
     tanh, s2, rescaled = tanh_and_sigmoid_form(points)
     pick = int(np.argmin(np.abs(x - 1.0)))  # the point nearest 1: a typical, non-zero value
     worst = float(np.max(np.abs(tanh - rescaled)))

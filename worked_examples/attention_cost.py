@@ -19,17 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import Vector, between, checked_values
 from dlmath.activations import stable_softmax
 
-from ._checks import Vector, vector
 from .transformer import attention_parameters
 
+MAX_SIZE = 10**7  # model sizes beyond this do not fit a table cell
+
 GIB = 2**30
-
-
-def _positive(name: str, value: int, low: int = 1, high: int = 10**7) -> None:
-    if not low <= value <= high:
-        raise BadParameter(name, f"must be between {low} and {high}, got {value}")
 
 
 # --- parameters of one Transformer layer and of BERT-base -------------------------------
@@ -47,8 +44,8 @@ def encoder_layer_parameters(d_model: int, d_ff: int, bias: bool = True) -> int:
 
 @worked_example("transformer-layer-params")
 def transformer_layer_params_example(d_model: int = 768, d_ff: int = 3072) -> WorkedExample:
-    _positive("d_model", d_model)
-    _positive("d_ff", d_ff)
+    between("d_model", d_model, 1, MAX_SIZE)
+    between("d_ff", d_ff, 1, MAX_SIZE)
     attention = attention_parameters(d_model, bias=True)
     ffn = ffn_parameters(d_model, d_ff)
     total = encoder_layer_parameters(d_model, d_ff)
@@ -125,10 +122,10 @@ def bert_params_example(
     segments: int = 2,
 ) -> WorkedExample:
     for name, value in (("layers", layers), ("d_model", d_model), ("d_ff", d_ff)):
-        _positive(name, value)
-    _positive("vocab", vocab)
-    _positive("positions", positions)
-    _positive("segments", segments, high=100)
+        between(name, value, 1, MAX_SIZE)
+    between("vocab", vocab, 1, MAX_SIZE)
+    between("positions", positions, 1, MAX_SIZE)
+    between("segments", segments, 1, 100)
     count = bert_parameters(layers, d_model, d_ff, vocab, positions, segments)
     rows = vocab + positions + segments
     return WorkedExample(
@@ -186,7 +183,7 @@ def kv_cache_memory_example(
         ("seq_len", seq_len),
         ("batch", batch),
     ):
-        _positive(name, value)
+        between(name, value, 1, MAX_SIZE)
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise BadParameter("kv_heads", f"must divide heads ({heads})")
     if bytes_per_value not in (1, 2, 4):
@@ -259,8 +256,12 @@ def online_softmax(block_a: Sequence[float], block_b: Sequence[float]) -> Online
 def online_softmax_example(
     block_a: list[float] | None = None, block_b: list[float] | None = None
 ) -> WorkedExample:
-    first = vector("block_a", block_a if block_a is not None else [1.0, 3.0], low=1, limit=100)
-    second = vector("block_b", block_b if block_b is not None else [2.0, 5.0], low=1, limit=100)
+    first = checked_values(
+        "block_a", block_a if block_a is not None else [1.0, 3.0], low=1, limit=100
+    )
+    second = checked_values(
+        "block_b", block_b if block_b is not None else [2.0, 5.0], low=1, limit=100
+    )
     if len(first) + len(second) > 6:
         raise BadParameter("block_b", "give at most 6 values in the two blocks together")
     merged = online_softmax(list(first), list(second))
@@ -314,8 +315,8 @@ def swiglu_hidden(d_model: int, multiple_of: int) -> int:
 
 @worked_example("swiglu-hidden")
 def swiglu_hidden_example(d_model: int = 4096, multiple_of: int = 256) -> WorkedExample:
-    _positive("d_model", d_model)
-    _positive("multiple_of", multiple_of, high=4096)
+    between("d_model", d_model, 1, MAX_SIZE)
+    between("multiple_of", multiple_of, 1, 4096)
     exact = 8 * d_model / 3
     hidden = swiglu_hidden(d_model, multiple_of)
     standard = 8 * d_model * d_model
@@ -363,10 +364,10 @@ def swin_attention_cost(height: int, width: int, channels: int, window: int) -> 
 def swin_window_cost_example(
     height: int = 56, width: int = 56, channels: int = 96, window: int = 7
 ) -> WorkedExample:
-    _positive("height", height, high=1024)
-    _positive("width", width, high=1024)
-    _positive("channels", channels, high=4096)
-    _positive("window", window, high=min(height, width))
+    between("height", height, 1, 1024)
+    between("width", width, 1, 1024)
+    between("channels", channels, 1, 4096)
+    between("window", window, 1, min(height, width))
     if height % window or width % window:
         raise BadParameter("window", f"must divide the feature map ({height}×{width})")
     global_cost, window_cost = swin_attention_cost(height, width, channels, window)

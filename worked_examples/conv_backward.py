@@ -21,9 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, WorkedExample, num, worked_example
+from ankigen.checks import at_least
 from dlmath.convolution import conv_output_size, correlate
 
-from .convolution import _at_least, bytes_per_element
+from .convolution import bytes_per_element
 from .normalization import _stacked
 from .transformer import FloatFormat
 
@@ -216,7 +217,7 @@ def im2col_example(
         ("padding", padding, 0),
         ("out_channels", out_channels, 1),
     ):
-        _at_least(name, value, low)
+        at_least(name, value, low)
     if kernel > size + 2 * padding:
         raise BadParameter("kernel", "is larger than the padded input")
     s = im2col_shape(channels, size, kernel, stride, padding)

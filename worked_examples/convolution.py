@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import at_least
 from dlmath.convolution import (
     conv_cost,
     conv_output_size,
@@ -31,11 +32,6 @@ from .transformer import LAYOUTS, FloatFormat
 MAX_LAYERS = 10  # a table a phone can show
 
 
-def _at_least(name: str, value: int, low: int) -> None:
-    if value < low:
-        raise BadParameter(name, f"must be at least {low}, got {value}")
-
-
 @worked_example("conv-output-size")
 def conv_output_size_example(
     size: int = 32, kernel: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1
@@ -47,7 +43,7 @@ def conv_output_size_example(
         ("padding", padding, 0),
         ("dilation", dilation, 1),
     ):
-        _at_least(name, value, low)
+        at_least(name, value, low)
     effective = effective_kernel_size(kernel, dilation)
     padded = size + 2 * padding
     if effective > padded:
@@ -90,7 +86,7 @@ def transposed_conv_output_size_example(
         ("output_padding", output_padding, 0),
         ("dilation", dilation, 1),
     ):
-        _at_least(name, value, low)
+        at_least(name, value, low)
     if output_padding >= max(stride, dilation):
         raise BadParameter(
             "output_padding",
@@ -214,10 +210,10 @@ def _effective_kernel_steps(kernel: int, dilation: int, effective: int) -> list[
 
 def _check_channels(in_channels: int, out_channels: int, kernel: int, groups: int) -> None:
     """PyTorch's Conv2d refuses groups that do not divide both channel counts."""
-    _at_least("in_channels", in_channels, 1)
-    _at_least("out_channels", out_channels, 1)
-    _at_least("kernel", kernel, 1)
-    _at_least("groups", groups, 1)
+    at_least("in_channels", in_channels, 1)
+    at_least("out_channels", out_channels, 1)
+    at_least("kernel", kernel, 1)
+    at_least("groups", groups, 1)
     if in_channels % groups or out_channels % groups:
         raise BadParameter(
             "groups", f"must divide in_channels ({in_channels}) and out_channels ({out_channels})"
@@ -291,7 +287,7 @@ def conv_flops_example(
     bias: bool = False,
 ) -> WorkedExample:
     _check_channels(in_channels, out_channels, kernel, groups)
-    _at_least("out_size", out_size, 1)
+    at_least("out_size", out_size, 1)
     cost = conv_cost(in_channels, out_channels, kernel, out_size, groups, bias)
     per_output = kernel * kernel * (in_channels // groups)
     outputs = out_channels * out_size * out_size
@@ -346,7 +342,7 @@ def conv_flops_example(
 
 @worked_example("stacked-vs-large-kernel")
 def stacked_vs_large_kernel_example(channels: int = 64, large_kernel: int = 5) -> WorkedExample:
-    _at_least("channels", channels, 1)
+    at_least("channels", channels, 1)
     if large_kernel % 2 == 0 or not 5 <= large_kernel <= 11:
         raise BadParameter("large_kernel", "must be odd, from 5 to 11 (5: two 3x3, 7: three 3x3)")
     depth = (large_kernel - 1) // 2
@@ -393,7 +389,7 @@ def depthwise_separable_cost_example(
     in_channels: int = 64, out_channels: int = 128, kernel: int = 3, out_size: int = 56
 ) -> WorkedExample:
     _check_channels(in_channels, out_channels, kernel, 1)
-    _at_least("out_size", out_size, 1)
+    at_least("out_size", out_size, 1)
     cost = separable_cost(in_channels, out_channels, kernel, out_size)
     k, m, n, f = (num(v) for v in (kernel, in_channels, out_channels, out_size))
     return WorkedExample(
@@ -467,7 +463,7 @@ def gap_vs_fc_params_example(
         ("width", width),
         ("classes", classes),
     ):
-        _at_least(name, value, 1)
+        at_least(name, value, 1)
     heads = head_params(channels, height, width, classes)
     flat = channels * height * width
     return WorkedExample(
@@ -608,7 +604,7 @@ def activation_memory_example(
         ("height", height),
         ("width", width),
     ):
-        _at_least(name, value, 1)
+        at_least(name, value, 1)
     element = bytes_per_element(dtype)
     elements = batch * channels * height * width
     total = activation_bytes(batch, channels, height, width, element)
@@ -661,7 +657,7 @@ def reduce_then_conv_example(
         ("kernel", kernel),
         ("out_size", out_size),
     ):
-        _at_least(name, value, 1)
+        at_least(name, value, 1)
     if reduced >= in_channels:
         raise BadParameter("reduced", "must be smaller than in_channels")
     middle = reduced if expand else out_channels

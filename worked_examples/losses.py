@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import Vector, checked_values
 from dlmath.activations import softmax
 from dlmath.losses import (
     binary_cross_entropy,
@@ -30,8 +31,6 @@ from dlmath.losses import (
     true_class_cross_entropy,
 )
 
-from ._checks import Vector, vector
-
 
 def _cells(*values: float) -> tuple[str, ...]:
     return tuple(f"${num(v)}$" for v in values)
@@ -46,8 +45,8 @@ def _predictions_and_targets(
     predictions: Sequence[float], targets: Sequence[float]
 ) -> tuple[Vector, Vector]:
     """Both as float64 vectors of the same length, or BadParameter."""
-    y_hat = vector("predictions", predictions, 1, 1e4)
-    y = vector("targets", targets, 1, 1e4)
+    y_hat = checked_values("predictions", predictions, 1, 1e4)
+    y = checked_values("targets", targets, 1, 1e4)
     if len(y) != len(y_hat):
         raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
     return y_hat, y
@@ -82,7 +81,7 @@ def cross_entropy_gradient_example(
     logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = vector("logits", logits, 2, 50.0)
+    z = checked_values("logits", logits, 2, 50.0)
     if not 0 <= target < len(z):
         raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
     r = cross_entropy_parts(logits, target)
@@ -247,7 +246,7 @@ def focal_loss_values_example(
     gamma: float = 2.0,
     alpha: float = 0.25,
 ) -> WorkedExample:
-    p = vector("probabilities", probabilities, 1, 1.0)
+    p = checked_values("probabilities", probabilities, 1, 1.0)
     if np.any(p <= 0) or np.any(p >= 1):
         raise BadParameter("probabilities", "each p_t must lie strictly between 0 and 1")
     if not 0 <= gamma <= 10:
@@ -318,7 +317,7 @@ def multiclass_hinge_example(
     target: int = 0,
     margin: float = 10.0,
 ) -> WorkedExample:
-    s = vector("scores", scores, 2, 1e3)
+    s = checked_values("scores", scores, 2, 1e3)
     if not 0 <= target < len(s):
         raise BadParameter("target", f"must be a class index from 0 to {len(s) - 1}")
     if not 0 < margin <= 1e3:

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import at_least
 from dlmath.activations import silu
 from dlmath.convolution import conv2d, conv_output_size, conv_params
 from dlmath.layer_params import batchnorm_params, linear_params
@@ -42,11 +43,6 @@ STAGE_WIDTHS = (64, 128, 256, 512)  # the 3x3 conv's width in each stage
 EXPANSION = {"basic": 1, "bottleneck": 4}
 CLASSES = 1000
 IMAGE = 224
-
-
-def _at_least(name: str, value: int, low: int) -> None:
-    if value < low:
-        raise BadParameter(name, f"must be at least {low}, got {value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +191,8 @@ def resnet_size_example(
 def resnet_block_params_example(
     kind: BlockKind = "bottleneck", in_channels: int = 256, width: int = 64, stride: int = 1
 ) -> WorkedExample:
-    _at_least("in_channels", in_channels, 1)
-    _at_least("width", width, 1)
+    at_least("in_channels", in_channels, 1)
+    at_least("width", width, 1)
     if stride not in (1, 2):
         raise BadParameter("stride", "must be 1 or 2")
     layers = residual_block(kind, in_channels, width, stride, 1, stride_on_3x3=True)
@@ -556,9 +552,9 @@ def repvgg_merge_example(
 def vit_patch_embedding_example(
     image: int = 224, patch: int = 16, channels: int = 3, dim: int = 768
 ) -> WorkedExample:
-    _at_least("patch", patch, 1)
-    _at_least("channels", channels, 1)
-    _at_least("dim", dim, 1)
+    at_least("patch", patch, 1)
+    at_least("channels", channels, 1)
+    at_least("dim", dim, 1)
     if image % patch or image > 1024:
         raise BadParameter("image", "must be a multiple of patch, at most 1024")
     side = conv_output_size(image, patch, patch, 0, 1)
@@ -605,7 +601,7 @@ def wrn_params_example(depth: int = 28, widen: int = 10, classes: int = 10) -> W
         raise BadParameter("depth", "must be 6N + 4 with N >= 1 (10, 16, 22, 28, 40, ...)")
     if not 1 <= widen <= 20:
         raise BadParameter("widen", "must be from 1 to 20")
-    _at_least("classes", classes, 2)
+    at_least("classes", classes, 2)
     blocks = (depth - 4) // 6
     return WorkedExample(
         title=f"WRN-{depth}-{widen}（CIFAR, {classes} 类）",

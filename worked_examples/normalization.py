@@ -17,8 +17,7 @@ from typing import Literal
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-
-from ._checks import Vector, vector
+from ankigen.checks import Vector, checked_values
 
 NormKind = Literal["bn", "ln", "in", "gn"]
 NORM_EPS = 1e-5  # the default eps of every torch normalisation layer
@@ -110,7 +109,7 @@ def feature_scaling(values: Sequence[float]) -> FeatureScaling:
 
 @worked_example("feature-scaling")
 def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) -> WorkedExample:  # noqa: B006
-    x = vector("values", values)
+    x = checked_values("values", values)
     if x.max() == x.min():
         raise BadParameter("values", "need at least two different values (max > min)")
     s = feature_scaling(values)
@@ -233,7 +232,7 @@ def batchnorm_forward_example(
 ) -> WorkedExample:
     """`x_eval` (added, optional): the input fed in eval mode; by default the batch's first value,
     so the card shows the same input giving a different output in training and inference."""
-    x = vector("batch", batch)
+    x = checked_values("batch", batch)
     _check_bn_scalars(gamma, eps)
     if not np.isfinite(beta) or abs(beta) > 1e6:
         raise BadParameter("beta", "must be a finite number of magnitude at most 1e6")
@@ -406,8 +405,8 @@ def batchnorm_backward_example(
     eps: float = 1e-5,
 ) -> WorkedExample:
     """`eps` (added, optional) is BatchNorm's epsilon, PyTorch's default."""
-    x = vector("batch", batch)
-    g = vector("upstream", upstream)
+    x = checked_values("batch", batch)
+    g = checked_values("upstream", upstream)
     if len(g) != len(x):
         raise BadParameter("upstream", f"needs one value per batch element ({len(x)})")
     _check_bn_scalars(gamma, eps)
@@ -689,8 +688,8 @@ def bn_fold_example(
     eps: float = NORM_EPS,
 ) -> WorkedExample:
     """One output channel of a 1x3 convolution and the BN after it, in eval mode."""
-    w = vector("weights", weights)
-    x = vector("patch", patch)
+    w = checked_values("weights", weights)
+    x = checked_values("patch", patch)
     if len(x) != len(w):
         raise BadParameter("patch", f"needs one value per weight ({len(w)})")
     _check_bn_scalars(gamma, eps)
@@ -776,7 +775,7 @@ def bn_cumulative_average_example(
     batch_means: list[float] = [3.0, 5.0, 4.0, 4.0],  # noqa: B006
     momentum: float = 0.1,
 ) -> WorkedExample:
-    means = vector("batch_means", batch_means, low=1)
+    means = checked_values("batch_means", batch_means, low=1)
     if not 0 < momentum <= 1:
         raise BadParameter("momentum", "must be in (0, 1] (PyTorch's default is 0.1)")
     ema = running_means(batch_means, momentum)
@@ -828,7 +827,7 @@ def rmsnorm_example(
     eps: float = 1e-6,
 ) -> WorkedExample:
     """Gains of 1 so the card compares RMSNorm with LayerNorm (no affine) on the same x."""
-    v = vector("x", x)
+    v = checked_values("x", x)
     if not 0 <= eps <= 1:
         raise BadParameter("eps", "must be between 0 and 1")
     if not np.any(v) and eps == 0:

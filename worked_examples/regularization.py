@@ -16,11 +16,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import checked_values
 from dlmath.losses import soft_cross_entropy
 from dlmath.optimizers import adam, given_gradients
 
 Vector = npt.NDArray[np.float64]
-MAX_VALUES = 12
 ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam / AdamW defaults
 ADAM_EPS = 1e-8
 
@@ -32,13 +32,6 @@ def _vec(values: Vector | list[float]) -> str:
 def _p(value: float) -> str:
     text = num(value)
     return f"({text})" if value < 0 else text
-
-
-def _check_values(name: str, values: list[float]) -> None:
-    if not 1 <= len(values) <= MAX_VALUES:
-        raise BadParameter(name, f"give 1 to {MAX_VALUES} values, got {len(values)}")
-    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values):
-        raise BadParameter(name, "each value must be finite, at most 1e6 in size")
 
 
 def penalties(weights: Vector, lam: float) -> tuple[float, Vector, float, Vector]:
@@ -80,9 +73,9 @@ def weight_penalty_example(
 ) -> WorkedExample:
     """`gradients` is the data loss's gradient; without it, 0 (the penalty acts alone).
     `adam = false` leaves out the Adam / AdamW table (for cards that are only about L1 / L2)."""
-    _check_values("weights", weights)
+    checked_values("weights", weights, low=1)
     if gradients is not None:
-        _check_values("gradients", gradients)
+        checked_values("gradients", gradients, low=1)
         if len(gradients) != len(weights):
             raise BadParameter("gradients", f"one per weight: {len(weights)} values")
     if not 0.0 <= lam <= 10.0:
@@ -172,7 +165,7 @@ def inverted_dropout_example(
     seed: int = 0,
     samples: int = 10_000,
 ) -> WorkedExample:
-    _check_values("activations", activations)
+    checked_values("activations", activations, low=1)
     if not 0.0 <= p < 1.0:
         raise BadParameter("p", "the drop probability must be in [0, 1)")
     if seed < 0:
@@ -248,9 +241,9 @@ def mixup_example(
 ) -> WorkedExample:
     """Two inputs of two values, their classes among len(logits) classes, and the model's
     logits on the mixed input."""
-    _check_values("x_i", x_i)
-    _check_values("x_j", x_j)
-    _check_values("logits", logits)
+    checked_values("x_i", x_i, low=1)
+    checked_values("x_j", x_j, low=1)
+    checked_values("logits", logits, low=1)
     if len(x_j) != len(x_i):
         raise BadParameter("x_j", f"one value per value of x_i ({len(x_i)})")
     classes = len(logits)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import Vector, checked_values
 from dlmath.activations import (
     log_softmax,
     logsumexp,
@@ -24,8 +25,6 @@ from dlmath.activations import (
     stable_softmax,
 )
 from dlmath.losses import bce_with_logits, binary_cross_entropy, one_hot
-
-from ._checks import Vector, vector
 
 MAX_JACOBIAN = 4  # a K x K table must fit a phone
 
@@ -58,7 +57,7 @@ def softmax_jacobian_example(
     logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = vector("logits", logits, 2, 50.0)
+    z = checked_values("logits", logits, 2, 50.0)
     if len(z) > MAX_JACOBIAN:
         raise BadParameter("logits", f"give at most {MAX_JACOBIAN} logits (one row each)")
     if not 0 <= target < len(z):
@@ -136,7 +135,7 @@ def log_softmax_stable_example(
     logits: list[float] = [0.0, 800.0],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = vector("logits", logits, 2, 1e6)
+    z = checked_values("logits", logits, 2, 1e6)
     if not 0 <= target < len(z):
         raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
     r = logsumexp_parts(logits, target)
@@ -194,11 +193,11 @@ def distillation_temperature_example(
     teacher: list[float] = [3.0, 0.5, -2.0],  # noqa: B006
     temperatures: list[float] = [1.0, 2.0, 5.0, 10.0, 20.0],  # noqa: B006
 ) -> WorkedExample:
-    z = vector("student", student, 2, 100.0)
-    v = vector("teacher", teacher, 2, 100.0)
+    z = checked_values("student", student, 2, 100.0)
+    v = checked_values("teacher", teacher, 2, 100.0)
     if len(z) != len(v):
         raise BadParameter("teacher", f"needs one logit per class ({len(z)})")
-    ts = vector("temperatures", temperatures, 1, 1e3)
+    ts = checked_values("temperatures", temperatures, 1, 1e3)
     if np.any(ts <= 0):
         raise BadParameter("temperatures", "must be positive")
     norms = [float(np.linalg.norm(soft_target_gradient(z, v, float(t)))) for t in ts]
