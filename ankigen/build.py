@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from ankigen.cardview import card_sides
+from ankigen.cardview import card_count
 from ankigen.compile import compile_files
 from ankigen.config import Config
 from ankigen.confine import inside_project
@@ -154,8 +154,7 @@ def build(config: Config) -> BuildReport:
         path = config.output / f"{root_deck}.apkg"
         files[path] = package_bytes(root_deck, group, mods, type_mods, css)
         media = {item.name for n in group for item in n.media}
-        cards = sum(len(card_sides(note)) // 2 for note in group)
-        reports.append(DeckReport(path, len(group), cards, len(media)))
+        reports.append(DeckReport(path, len(group), card_count(group), len(media)))
     lock = lock_text(stamps).encode("utf-8")
     if records.working is None or lock_text(records.working).encode("utf-8") != lock:
         files[config.lock] = lock

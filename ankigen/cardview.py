@@ -31,6 +31,11 @@ class CardSide:
     html: str
 
 
+def card_count(notes: list[Note]) -> int:
+    """How many cards Anki makes of these notes (a question and an answer side each)."""
+    return sum(len(card_sides(note)) // 2 for note in notes)
+
+
 def card_sides(note: Note) -> list[CardSide]:
     """Every card of the note, question then answer, in Anki's card order."""
     note_type = note_type_of(note.kind)

@@ -9,7 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ankigen.build import build, collect
-from ankigen.cardview import card_sides
+from ankigen.cardview import card_count
 from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
 from ankigen.gallery import render_gallery
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.root)
         if args.command == "check":
             notes = collect(config)
-            cards = sum(len(card_sides(note)) // 2 for note in notes)
+            cards = card_count(notes)
             print(f"ok: {counted(len(notes), 'note')} ({counted(cards, 'card')}), no problems")
             return 0
         if args.command == "figures":
