@@ -62,6 +62,17 @@ def relu_derivative(x: V) -> V:
     return like(x, (floats(x) > 0).astype(np.float64))
 
 
+def hard_sigmoid(x: V) -> V:
+    """ReLU6(x + 3) / 6: MobileNetV3's piecewise-linear sigmoid (torch.nn.Hardsigmoid)."""
+    return like(x, np.clip(floats(x) + 3.0, 0.0, 6.0) / 6.0)
+
+
+def hard_swish(x: V) -> V:
+    """x · ReLU6(x + 3) / 6: swish with the hard sigmoid (torch.nn.Hardswish)."""
+    a = floats(x)
+    return like(x, a * hard_sigmoid(a))
+
+
 def leaky_relu(x: V, slope: float) -> V:
     """x for x > 0, else slope * x (torch.nn.LeakyReLU's negative_slope)."""
     values = floats(x)

@@ -24,9 +24,10 @@ import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 from ankigen.checks import at_least
-from dlmath.activations import silu
+from dlmath.activations import hard_sigmoid, hard_swish, silu
 from dlmath.convolution import conv2d, conv_output_size, conv_params
 from dlmath.layer_params import batchnorm_params, linear_params
+from dlmath.normalization import fold_batchnorm
 
 Array = npt.NDArray[np.float64]
 BlockKind = Literal["basic", "bottleneck"]
@@ -391,15 +392,6 @@ def efficientnet_scaling_example(
     )
 
 
-def hard_sigmoid(x: float) -> float:
-    """ReLU6(x + 3) / 6, as in MobileNetV3 and torch.nn.Hardsigmoid."""
-    return min(max(x + 3.0, 0.0), 6.0) / 6.0
-
-
-def hard_swish(x: float) -> float:
-    return x * hard_sigmoid(x)
-
-
 @worked_example("hswish-values")
 def hswish_values_example(points: list[float] | None = None) -> WorkedExample:
     chosen = points if points is not None else [-4.0, -3.0, -1.0, 0.0, 1.0, 3.0, 4.0]
@@ -426,11 +418,10 @@ class FoldedBranch:
 
 
 def fold_bn(kernel: Array, bn: Array, eps: float) -> FoldedBranch:
-    """conv (no bias) then BN(gamma, beta, mean, var) == conv with kernel t*W and bias
-    beta - mean*t, t = gamma / sqrt(var + eps). bn rows: gamma, beta, mean, var."""
+    """A bias-free conv and the BN after it (rows: gamma, beta, mean, var) as one conv."""
     gamma, beta, mean, var = bn
-    scale = gamma / np.sqrt(var + eps)
-    return FoldedBranch(kernel * scale[:, None, None, None], beta - mean * scale)
+    folded = fold_batchnorm(kernel, np.zeros_like(beta), gamma, beta, mean, var, eps)
+    return FoldedBranch(folded.weight, folded.bias)
 
 
 def repvgg_fuse(

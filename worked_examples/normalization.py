@@ -18,9 +18,9 @@ import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 from ankigen.checks import Vector, checked_values
+from dlmath.normalization import NORM_EPS, fold_batchnorm
 
 NormKind = Literal["bn", "ln", "in", "gn"]
-NORM_EPS = 1e-5  # the default eps of every torch normalisation layer
 NORM_SHAPE = (2, 4, 2, 1)  # (N, C, H, W): small enough to print, C divisible by 1, 2, 4
 NORM_SEED = 2  # picked so that no (n, c) pair holds two equal values
 
@@ -650,30 +650,6 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
 
 
 # --- folding BN into the preceding convolution -----------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FoldedConv:
-    scale: Vector  # gamma / sqrt(var + eps), one per output channel
-    weight: Vector  # folded weights, shape of the conv weight
-    bias: Vector  # folded bias, one per output channel
-
-
-def fold_batchnorm(
-    weight: Vector,
-    bias: Vector,
-    gamma: Vector,
-    beta: Vector,
-    mean: Vector,
-    var: Vector,
-    eps: float = NORM_EPS,
-) -> FoldedConv:
-    """Conv followed by eval-mode BN as one conv (torch.nn.utils.fusion.fuse_conv_bn_weights):
-    w' = gamma w / sqrt(var + eps), b' = gamma (b - mean) / sqrt(var + eps) + beta, per output
-    channel (the first axis of `weight`)."""
-    scale = gamma / np.sqrt(var + eps)
-    shape = (-1,) + (1,) * (weight.ndim - 1)
-    return FoldedConv(scale, weight * scale.reshape(shape), scale * (bias - mean) + beta)
 
 
 @worked_example("bn-fold")

@@ -259,3 +259,17 @@ def test_softmax_jacobian_matches_pytorch_autograd(logits: list[float]) -> None:
     np.testing.assert_allclose(
         softmax_jacobian(softmax(logits)), jacobian.numpy(), rtol=1e-12, atol=1e-15
     )
+
+
+def test_hard_sigmoid_and_swish_hand_checked_and_match_pytorch() -> None:
+    from dlmath.activations import hard_sigmoid, hard_swish
+
+    # ReLU6(x + 3) / 6: 0 below -3, 1 above 3, 1/2 at 0; h-swish(1) = 1 · 4/6.
+    assert [hard_sigmoid(x) for x in (-4.0, 0.0, 4.0)] == [0.0, 0.5, 1.0]
+    assert hard_swish(1.0) == pytest.approx(2 / 3)
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check h-swish")
+    xs = np.linspace(-6, 6, 121)
+    t = torch.tensor(xs)
+    functional = torch.nn.functional
+    np.testing.assert_allclose(hard_sigmoid(xs), functional.hardsigmoid(t).numpy(), atol=1e-12)
+    np.testing.assert_allclose(hard_swish(xs), functional.hardswish(t).numpy(), atol=1e-12)

@@ -24,8 +24,6 @@ from worked_examples.networks import (
     alexnet_params,
     compound_scaling,
     googlenet_params,
-    hard_sigmoid,
-    hard_swish,
     inception_cost,
     inception_params,
     repvgg_branches,
@@ -251,14 +249,7 @@ def test_efficientnet_scaling_hand_checked() -> None:
     refused("efficientnet-scaling", "phis", phis=[9])
 
 
-def test_hswish_matches_torch() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check h-swish")
-    xs = np.linspace(-6, 6, 121)
-    t = torch.tensor(xs)
-    expected_sig = torch.nn.functional.hardsigmoid(t).numpy()
-    expected = torch.nn.functional.hardswish(t).numpy()
-    assert np.allclose([hard_sigmoid(float(x)) for x in xs], expected_sig, atol=1e-12)
-    assert np.allclose([hard_swish(float(x)) for x in xs], expected, atol=1e-12)
+def test_hswish_values_card() -> None:
     html = render("hswish-values")
     assert "\\(-0.3333\\)" in html and "\\(0.6667\\)" in html and "\\(2.858\\)" in html
     refused("hswish-values", "points", points=[])
