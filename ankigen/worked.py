@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markdown_it.common.utils import escapeHtml
@@ -62,6 +63,18 @@ def num(value: float, digits: int = 4) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return _group(text)
+
+
+def num_factor(value: float, digits: int = 4) -> str:
+    """`num`, in parentheses when negative: a number written after an operator must read
+    `2 \\times (-3)`, never `2 \\times -3`."""
+    text = num(float(value), digits)
+    return f"({text})" if value < 0 else text
+
+
+def num_tuple(values: Iterable[float], digits: int = 4) -> str:
+    """A vector as `(a,\\ b,\\ c)`, every entry through `num`."""
+    return "(" + ",\\ ".join(num(float(v), digits) for v in values) + ")"
 
 
 def _group(text: str) -> str:

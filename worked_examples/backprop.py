@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
 from dlmath.activations import sigmoid, sigmoid_derivative_from_output
 from dlmath.losses import (
     binary_cross_entropy,
@@ -115,12 +115,6 @@ def backprop_two_layer(
     )
 
 
-def _p(value: float) -> str:
-    """A number, in parentheses when negative so that products read right."""
-    text = num(float(value))
-    return f"({text})" if value < 0 else text
-
-
 def _column(values: Vector) -> str:
     return "\\begin{pmatrix}" + " \\\\ ".join(num(float(v)) for v in values) + "\\end{pmatrix}"
 
@@ -170,7 +164,7 @@ def _forward_steps(
     b2: float,
     loss: Loss,
 ) -> list[Step]:
-    products = [f"{_p(w)}\\times{num(float(a))}" for w, a in zip(w2, r.a1, strict=True)]
+    products = [f"{num_factor(w)}\\times{num(float(a))}" for w, a in zip(w2, r.a1, strict=True)]
     weighted: Vector = np.asarray(w1, dtype=np.float64) @ np.asarray(x, dtype=np.float64)
     if loss == "mse":
         loss_step = Step(
@@ -205,7 +199,7 @@ def _forward_steps(
         Step(
             "输出层线性 (output pre-activation)",
             "z^{(2)} = w^{(2)} \\cdot a^{(1)} + b^{(2)}",
-            _lines([*products, _p(b2)]),
+            _lines([*products, num_factor(b2)]),
             num(r.z2),
         ),
         Step("输出 (output)", "a^{(2)} = \\sigma(z^{(2)})", f"\\sigma({num(r.z2)})", num(r.a2)),
@@ -246,7 +240,7 @@ def _backward_steps(r: Backprop, y: float, w2: list[float], loss: Loss) -> list[
         Step(
             "输出层梯度 (output gradients)",
             "\\frac{\\partial L}{\\partial w^{(2)}} = \\delta^{(2)} a^{(1)}",
-            f"{_p(r.delta2)} \\times {_column(r.a1)}",
+            f"{num_factor(r.delta2)} \\times {_column(r.a1)}",
             _column(r.grad_w2),
         ),
         Step(

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ankigen import BadParameter, Step, WorkedExample, num, worked_example
+from ankigen import BadParameter, Step, WorkedExample, num, num_factor, worked_example
 from ankigen.checks import at_least
 from dlmath.convolution import conv_output_size, correlate
 
@@ -79,11 +79,7 @@ def _square(name: str, values: Sequence[Sequence[float]], low: int, high: int) -
 
 
 def _products(terms: Sequence[tuple[float, float]]) -> str:
-    return _stacked(*(f"{num(a)}\\times{_signed(b)}" for a, b in terms))
-
-
-def _signed(value: float) -> str:
-    return f"({num(value)})" if value < 0 else num(value)
+    return _stacked(*(f"{num(a)}\\times{num_factor(b)}" for a, b in terms))
 
 
 Part = Literal["input", "weight"]

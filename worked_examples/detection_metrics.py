@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
 from dlmath.detection import (
     average_precision,
     box_center,
@@ -19,10 +19,6 @@ from dlmath.detection import (
 from .detection import _check_box, _check_four
 
 # --- GIoU, DIoU, CIoU ------------------------------------------------------------------------
-
-
-def _paren(value: float) -> str:
-    return f"({num(value)})" if value < 0 else num(value)
 
 
 def _box_text(box: Sequence[float]) -> str:
@@ -107,7 +103,7 @@ def iou_variants_example(
             Step(
                 "宽高比一致性 $v$",
                 "\\frac{4}{\\pi^2}\\Delta^2",
-                f"\\frac{{4}}{{\\pi^2}}\\times {_paren(gap)}^2",
+                f"\\frac{{4}}{{\\pi^2}}\\times {num_factor(gap)}^2",
                 num(v),
             ),
             Step(
@@ -244,7 +240,7 @@ def box_encoding_example(
             Step("解码 (decode)：反过来得到框", "x = x_a + t_x w_a",
                  f"{num(a[0])} + {num(t[0])}\\times {num(a[2])}", num(back[0])),
             Step("", "y = y_a + t_y h_a",
-                 f"{num(a[1])} + {_paren(t[1])}\\times {num(a[3])}", num(back[1])),
+                 f"{num(a[1])} + {num_factor(t[1])}\\times {num(a[3])}", num(back[1])),
             Step("", "w = w_a e^{t_w}",
                  f"{num(a[2])}\\, e^{{{num(t[2])}}}", num(back[2])),
             Step("", "h = h_a e^{t_h}",

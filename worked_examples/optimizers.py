@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
 from dlmath.optimizers import (
     Trace,
     adagrad,
@@ -48,12 +48,6 @@ def first_overshoot(thetas: list[float], start: float) -> tuple[int, float]:
         elif best_t:
             break
     return best_t, best
-
-
-def _p(value: float) -> str:
-    """A number, in parentheses when negative so that products read right."""
-    text = num(value)
-    return f"({text})" if value < 0 else text
 
 
 def _check_gradients(gradients: list[float], lr: float, eps: float) -> None:
@@ -99,25 +93,27 @@ def sgd_momentum_nag_example(
         Step(
             "两者第 1 步相同 (step 1, $v_0 = 0$)",
             "\\theta_1 = \\theta_0 - \\eta\\, c\\,\\theta_0",
-            f"{num(start)} - {num(lr)} \\times {c} \\times {_p(start)}",
+            f"{num(start)} - {num(lr)} \\times {c} \\times {num_factor(start)}",
             num(mom.thetas[0]),
         ),
         Step(
             "Momentum 速度 (velocity), $t=2$",
             "v_2 = \\mu v_1 - \\eta\\, f'(\\theta_1)",
-            f"{mu} \\times {_p(mom.velocities[0])} - {num(lr)} \\times {_p(mom.grads[1])}",
+            f"{mu} \\times {num_factor(mom.velocities[0])} "
+            f"- {num(lr)} \\times {num_factor(mom.grads[1])}",
             num(mom.velocities[1]),
         ),
         Step(
             "NAG 预估点 (look-ahead point), $t=2$",
             "p_2 = \\theta_1 + \\mu v_1",
-            f"{num(nag.thetas[0])} + {mu} \\times {_p(nag.velocities[0])}",
+            f"{num(nag.thetas[0])} + {mu} \\times {num_factor(nag.velocities[0])}",
             num(nag.points[1]),
         ),
         Step(
             "NAG 速度 (velocity), $t=2$",
             "v_2 = \\mu v_1 - \\eta\\, f'(p_2)",
-            f"{mu} \\times {_p(nag.velocities[0])} - {num(lr)} \\times {_p(nag.grads[1])}",
+            f"{mu} \\times {num_factor(nag.velocities[0])} "
+            f"- {num(lr)} \\times {num_factor(nag.grads[1])}",
             num(nag.velocities[1]),
         ),
         Table(
@@ -178,7 +174,7 @@ def adagrad_rmsprop_example(
     if not 1 <= len(at) <= MAX_STEPS or not all(1 <= t <= steps for t in at):
         raise BadParameter("at", f"1 to {MAX_STEPS} step numbers, each in 1..steps")
     ada, rms = constant_gradient_steps(gradient, lr, rho, eps, steps)
-    g, last = _p(gradient), steps
+    g, last = num_factor(gradient), steps
     items: list[Step | Table] = [
         Step(
             f"AdaGrad 累积 (accumulator), $t={last}$",
@@ -247,13 +243,13 @@ def adam_steps_example(
         Step(
             "一阶矩 (first moment), $t=1$",
             "m_1 = \\beta_1 m_0 + (1-\\beta_1) g_1",
-            f"{num(beta1)} \\times 0 + {num(1 - beta1)} \\times {_p(g[0])}",
+            f"{num(beta1)} \\times 0 + {num(1 - beta1)} \\times {num_factor(g[0])}",
             num(m[0]),
         ),
         Step(
             "二阶矩 (second moment), $t=1$",
             "v_1 = \\beta_2 v_0 + (1-\\beta_2) g_1^2",
-            f"{num(beta2)} \\times 0 + {num(1 - beta2)} \\times {_p(g[0])}^2",
+            f"{num(beta2)} \\times 0 + {num(1 - beta2)} \\times {num_factor(g[0])}^2",
             num(v[0]),
         ),
         Step(
@@ -271,7 +267,8 @@ def adam_steps_example(
         Step(
             "更新步长 (step), $t=1$",
             "\\Delta w_1 = \\frac{\\eta\\, \\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {_p(m_hat[0])}}}{{\\sqrt{{{num(v_hat[0])}}} + {num(eps)}}}",
+            f"\\frac{{{num(lr)} \\times {num_factor(m_hat[0])}}}"
+            f"{{\\sqrt{{{num(v_hat[0])}}} + {num(eps)}}}",
             num(step[0]),
         ),
         Table(
@@ -300,7 +297,7 @@ def adam_steps_example(
             "不修正的第一步 (first step without correction)",
             "\\frac{\\eta\\, m_1}{\\sqrt{v_1} + \\epsilon}"
             " \\approx \\frac{1-\\beta_1}{\\sqrt{1-\\beta_2}}\\,\\eta\\,\\mathrm{sign}(g_1)",
-            f"\\frac{{{num(lr)} \\times {_p(m[0])}}}{{\\sqrt{{{num(v[0])}}} + {num(eps)}}}",
+            f"\\frac{{{num(lr)} \\times {num_factor(m[0])}}}{{\\sqrt{{{num(v[0])}}} + {num(eps)}}}",
             f"{num(raw)} = {num(raw / lr)}\\,\\eta",
         ),
         Step(

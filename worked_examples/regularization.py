@@ -15,7 +15,16 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen import (
+    BadParameter,
+    Step,
+    Table,
+    WorkedExample,
+    num,
+    num_factor,
+    num_tuple,
+    worked_example,
+)
 from ankigen.checks import checked_values
 from dlmath.losses import soft_cross_entropy
 from dlmath.optimizers import adam, given_gradients
@@ -23,15 +32,6 @@ from dlmath.optimizers import adam, given_gradients
 Vector = npt.NDArray[np.float64]
 ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam / AdamW defaults
 ADAM_EPS = 1e-8
-
-
-def _vec(values: Vector | list[float]) -> str:
-    return "(" + ",\\ ".join(num(float(v)) for v in values) + ")"
-
-
-def _p(value: float) -> str:
-    text = num(value)
-    return f"({text})" if value < 0 else text
 
 
 def penalties(weights: Vector, lam: float) -> tuple[float, Vector, float, Vector]:
@@ -94,14 +94,15 @@ def weight_penalty_example(
             f"{num(lam)} \\times ({' + '.join(num(abs(float(v))) for v in w)})",
             num(l1),
         ),
-        Step("L1 梯度 (L1 gradient)", "\\lambda\\, \\mathrm{sign}(w)", "", _vec(l1_grad)),
+        Step("L1 梯度 (L1 gradient)", "\\lambda\\, \\mathrm{sign}(w)", "", num_tuple(l1_grad)),
         Step(
             "L2 惩罚 (L2 penalty)",
             "\\frac{\\lambda}{2} \\sum_i w_i^2",
-            f"\\frac{{{num(lam)}}}{{2}} \\times ({' + '.join(f'{_p(float(v))}^2' for v in w)})",
+            f"\\frac{{{num(lam)}}}{{2}} \\times "
+            f"({' + '.join(f'{num_factor(float(v))}^2' for v in w)})",
             num(l2),
         ),
-        Step("L2 梯度 (L2 gradient)", "\\lambda\\, w", "", _vec(l2_grad)),
+        Step("L2 梯度 (L2 gradient)", "\\lambda\\, w", "", num_tuple(l2_grad)),
         Step(
             "SGD + L2 = 权重衰减 (weight decay)",
             "w - \\eta (g + \\lambda w)",
@@ -189,15 +190,15 @@ def inverted_dropout_example(
             f"掩码 (mask), seed={seed}",
             "m_i \\sim \\mathrm{Bernoulli}(q)",
             "",
-            _vec([float(m) for m in mask]),
+            num_tuple([float(m) for m in mask]),
         ),
         Step(
             "训练 (training)",
             "y = \\frac{m \\odot x}{q}",
-            f"\\frac{{{_vec([float(m) for m in mask])} \\odot {_vec(x)}}}{{{num(keep)}}}",
-            _vec(out),
+            f"\\frac{{{num_tuple([float(m) for m in mask])} \\odot {num_tuple(x)}}}{{{num(keep)}}}",
+            num_tuple(out),
         ),
-        Step("测试 (test)", "y = x", "", _vec(x)),
+        Step("测试 (test)", "y = x", "", num_tuple(x)),
         Step(
             "期望不变 (expectation preserved)",
             "E[y_1] = q \\cdot \\frac{x_1}{q} + (1-q) \\cdot 0",
@@ -266,18 +267,18 @@ def mixup_example(
             Step(
                 "混合输入 (mixed input)",
                 "\\tilde x = \\lambda x_i + (1-\\lambda)\\, x_j",
-                f"\\begin{{array}}{{l}} {num(lam)}\\times {_vec(xi)} \\\\ "
-                f"{{}}+ {num(1 - lam)}\\times {_vec(xj)} \\end{{array}}",
-                _vec(x),
+                f"\\begin{{array}}{{l}} {num(lam)}\\times {num_tuple(xi)} \\\\ "
+                f"{{}}+ {num(1 - lam)}\\times {num_tuple(xj)} \\end{{array}}",
+                num_tuple(x),
             ),
             Step(
                 f"混合标签 (mixed target)，类别 {class_i} 与 {class_j}",
                 "\\tilde y = \\lambda y_i + (1-\\lambda)\\, y_j",
                 "",
-                _vec(y),
+                num_tuple(y),
             ),
             Step(
-                f"模型在 $\\tilde x$ 上的 logits ${_vec(z)}$，对 $\\tilde y$ 的交叉熵",
+                f"模型在 $\\tilde x$ 上的 logits ${num_tuple(z)}$，对 $\\tilde y$ 的交叉熵",
                 "-\\sum_k \\tilde y_k \\log \\mathrm{softmax}(z)_k",
                 "",
                 num(soft_cross_entropy(z, y)),

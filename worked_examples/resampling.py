@@ -9,7 +9,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen import BadParameter, Step, Table, WorkedExample, num, num_tuple, worked_example
 from dlmath.resampling import (
     blur_pool_1d,
     max_pool_1d,
@@ -180,17 +180,14 @@ def pool_shift_example(
 
     a, b = pool(x), pool(shifted)
 
-    def vec(v: Array) -> str:
-        return "(" + ",\\ ".join(num(float(t), 3) for t in v) + ")"
-
     name = (
         "MaxBlurPool（max 步长 1 → [1,2,1]/4 模糊 → 隔一取一）" if blur else "最大池化 $k=2,\\ s=2$"
     )
     steps = [
-        Step("原信号 (input)", "x", "", vec(x)),
-        Step("右移 1 像素 (shifted by one)", "Tx", "", vec(shifted)),
-        Step("池化原信号 (pooled)", "f(x)", "", vec(a)),
-        Step("池化移位后的信号 (pooled, shifted)", "f(Tx)", "", vec(b)),
+        Step("原信号 (input)", "x", "", num_tuple(x, 3)),
+        Step("右移 1 像素 (shifted by one)", "Tx", "", num_tuple(shifted, 3)),
+        Step("池化原信号 (pooled)", "f(x)", "", num_tuple(a, 3)),
+        Step("池化移位后的信号 (pooled, shifted)", "f(Tx)", "", num_tuple(b, 3)),
         Step(
             "输出变化的总量 (L1 change)",
             "\\lVert f(Tx) - f(x) \\rVert_1",

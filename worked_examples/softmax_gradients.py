@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen import BadParameter, Step, Table, WorkedExample, num, num_tuple, worked_example
 from ankigen.checks import Vector, checked_values
 from dlmath.activations import (
     log_softmax,
@@ -27,10 +27,6 @@ from dlmath.activations import (
 from dlmath.losses import bce_with_logits, binary_cross_entropy, one_hot
 
 MAX_JACOBIAN = 4  # a K x K table must fit a phone
-
-
-def _tuple(values: Vector) -> str:
-    return "(" + ",\\ ".join(num(float(v)) for v in values) + ")"
 
 
 # --- softmax Jacobian and the cross-entropy gradient -----------------------------------------
@@ -66,9 +62,9 @@ def softmax_jacobian_example(
     p, t = r.probabilities, target
     other = 1 if t == 0 else 0
     return WorkedExample(
-        title=f"softmax 的雅可比矩阵：$z = {_tuple(z)}$，真实类别 ${t}$",
+        title=f"softmax 的雅可比矩阵：$z = {num_tuple(z)}$，真实类别 ${t}$",
         steps=(
-            Step("概率 (probabilities)", "p = \\operatorname{softmax}(z)", "", _tuple(p)),
+            Step("概率 (probabilities)", "p = \\operatorname{softmax}(z)", "", num_tuple(p)),
             Step(
                 f"对角元 $i = j = {t}$",
                 f"p_{t}(1-p_{t})",
@@ -141,7 +137,7 @@ def log_softmax_stable_example(
     r = logsumexp_parts(logits, target)
     naive = "-\\infty" if math.isinf(r.naive_log_target) else num(r.naive_log_target)
     return WorkedExample(
-        title=f"log-softmax：$z = {_tuple(z)}$，求 $\\ln p_{{{target}}}$ (float64)",
+        title=f"log-softmax：$z = {num_tuple(z)}$，求 $\\ln p_{{{target}}}$ (float64)",
         steps=(
             Step(
                 "先算 softmax 再取 log (softmax, then log)",
@@ -209,7 +205,7 @@ def distillation_temperature_example(
         for t, g in zip(ts, norms, strict=True)
     )
     return WorkedExample(
-        title=f"蒸馏软目标的梯度：学生 $z = {_tuple(z)}$，教师 $v = {_tuple(v)}$",
+        title=f"蒸馏软目标的梯度：学生 $z = {num_tuple(z)}$，教师 $v = {num_tuple(v)}$",
         steps=(
             Step(
                 "软目标交叉熵的梯度 (Hinton §2.1)："

@@ -47,3 +47,11 @@ def test_table_number_cells_look_like_num() -> None:
     assert "<td>\\(3\\)</td><td>\\(a\\)</td>" in html
     with pytest.raises(ValueError, match="cannot format True"):
         render_worked_example("t", WorkedExample("t", (Table(header=("b",), rows=((True,),)),)))
+
+
+def test_factors_and_vectors_read_right_in_formulas() -> None:
+    from ankigen import num_factor, num_tuple
+
+    assert num_factor(-3) == "(-3)" and num_factor(0.25) == "0.25" and num_factor(0) == "0"
+    assert num_tuple([1, -0.5, 12345]) == "(1,\\ -0.5,\\ 12\\,345)"
+    assert num_tuple([1 / 3], digits=3) == "(0.333)"
