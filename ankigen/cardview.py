@@ -11,10 +11,11 @@ compares every card side with the official `anki` package's output.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ankigen.model import Note
-from ankigen.notetypes import note_fields, note_type_of
+from ankigen.notetypes import Template, note_fields, note_type_of
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _REPLACEMENT = re.compile(r"\{\{(?:(cloze):)?([^}#^/]+)\}\}")
@@ -31,30 +32,46 @@ class CardSide:
     html: str
 
 
-def card_count(notes: list[Note]) -> int:
-    """How many cards Anki makes of these notes (a question and an answer side each)."""
-    return sum(len(card_sides(note)) // 2 for note in notes)
+@dataclass(frozen=True, slots=True)
+class _Card:
+    """A card Anki makes of a note: its name, ordinal, template and the note's fields;
+    `cloze` is the cloze number the card asks, or None for a card of a basic note."""
+
+    name: str
+    ordinal: int
+    template: Template
+    fields: dict[str, str]
+    cloze: int | None
+
+
+def _cards(note: Note) -> list[_Card]:
+    """The cards Anki makes of the note, in its order: one per cloze number, or one per
+    template whose front is not empty (Anki makes no card of an empty front)."""
+    note_type = note_type_of(note.kind)
+    fields = dict(zip(note_type.fields, note_fields(note), strict=True))
+    if note_type.is_cloze:
+        (template,) = note_type.templates
+        ordinals = cloze_ordinals(fields[note_type.fields[0]])
+        return [_Card(f"Cloze {n}", n, template, fields, n) for n in ordinals]
+    return [
+        _Card(template.name, ordinal, template, fields, None)
+        for ordinal, template in enumerate(note_type.templates, start=1)
+        if render(template.question, fields, None, True).strip()
+    ]
+
+
+def card_count(notes: Sequence[Note]) -> int:
+    """How many cards Anki makes of these notes; renders no answer side."""
+    return sum(len(_cards(note)) for note in notes)
 
 
 def card_sides(note: Note) -> list[CardSide]:
     """Every card of the note, question then answer, in Anki's card order."""
-    note_type = note_type_of(note.kind)
-    fields = dict(zip(note_type.fields, note_fields(note), strict=True))
     sides = []
-    if note_type.is_cloze:
-        (template,) = note_type.templates
-        for ordinal in cloze_ordinals(fields[note_type.fields[0]]):
-            for side, text in (("question", template.question), ("answer", template.answer)):
-                html = render(text, fields, ordinal, side == "question")
-                sides.append(CardSide(f"Cloze {ordinal}", ordinal, side, html))
-        return sides
-    for ordinal, template in enumerate(note_type.templates, start=1):
-        question = render(template.question, fields, None, True)
-        if not question.strip():
-            continue  # Anki makes no card whose front is empty
-        answer = render(template.answer, fields, None, False)
-        sides.append(CardSide(template.name, ordinal, "question", question))
-        sides.append(CardSide(template.name, ordinal, "answer", answer))
+    for card in _cards(note):
+        for side, text in (("question", card.template.question), ("answer", card.template.answer)):
+            html = render(text, card.fields, card.cloze, side == "question")
+            sides.append(CardSide(card.name, card.ordinal, side, html))
     return sides
 
 
