@@ -21,7 +21,7 @@ from ankigen.model import Note
 from ankigen.notetypes import NoteType, card_css, note_fields, note_type_of
 from ankigen.output import write_all
 from ankigen.package import package_bytes
-from ankigen.recipes import RecipeLoadError, load_recipe_folders
+from ankigen.recipes import RecipeLoadError, Registry, load_recipe_folders
 from ankigen.records import shipped_records
 from ankigen.stamps import (
     NOTE_PREFIX,
@@ -102,8 +102,8 @@ def _add_markdown(root: Path, path: Path, paths: list[Path], problems: list[Prob
 
 def collect(config: Config) -> list[Note]:
     """Every note of the project, fully rendered and validated; writes nothing."""
-    load_recipes(config)
-    results = compile_files(config.root, discover(config))
+    registry = load_recipes(config)
+    results = compile_files(config.root, registry, discover(config))
     problems = [problem for result in results for problem in result.problems]
     notes = [note for result in results for note in result.notes]
     _check_unique_ids(notes, problems)
@@ -205,11 +205,11 @@ def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
             )
 
 
-def load_recipes(config: Config) -> None:
-    """Imports the recipe folders; a module that fails to load is reported in the
+def load_recipes(config: Config) -> Registry:
+    """The project's recipes; a module that fails to load is reported in the
     author's file (the innermost frame outside ankigen), never in ours."""
     try:
-        load_recipe_folders(config.recipes)
+        return load_recipe_folders(config.recipes)
     except RecipeLoadError as error:
         raise BuildError([Problem(error.path, error.line, error.message)]) from error
     except (Exception, SystemExit) as error:  # a recipe module that cannot be imported

@@ -8,16 +8,13 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache, partial
 from pathlib import Path
-
-from markdown_it import MarkdownIt
 
 from ankigen.errors import Problem
 from ankigen.markdown import make_parser
 from ankigen.model import Note
 from ankigen.parse import parse_file
-from ankigen.recipes import REGISTRY
+from ankigen.recipes import Registry
 from ankigen.render import render_card
 from ankigen.resolve import Resolver
 
@@ -31,34 +28,54 @@ class FileResult:
     problems: tuple[Problem, ...]
 
 
-@cache
-def _tools() -> tuple[MarkdownIt, Resolver]:
-    """One parser and one resolver per process (the resolver caches recipe calls)."""
-    return make_parser(), Resolver(REGISTRY)
+class Compiler:
+    """One parser and one resolver (which renders each distinct recipe call once) for
+    every file of a project."""
+
+    def __init__(self, root: Path, registry: Registry) -> None:
+        self.root = root
+        self.md = make_parser()
+        self.resolver = Resolver(registry)
+
+    def compile(self, path: Path) -> FileResult:
+        """Parse, resolve and render one file; a file with problems yields no notes."""
+        problems: list[Problem] = []
+        cards = parse_file(self.md, path, problems)
+        if problems:
+            return FileResult((), tuple(problems))
+        notes = tuple(
+            render_card(self.md, card, self.resolver.resolve(card, self.root, problems))
+            for card in cards
+        )
+        return FileResult(notes if not problems else (), tuple(problems))
 
 
-def compile_file(root: Path, path: Path) -> FileResult:
-    """Parse, resolve and render one file of the project in `root`; a file with
-    problems yields no notes."""
-    md, resolver = _tools()
-    problems: list[Problem] = []
-    cards = parse_file(md, path, problems)
-    if problems:
-        return FileResult((), tuple(problems))
-    notes = tuple(render_card(md, card, resolver.resolve(card, root, problems)) for card in cards)
-    return FileResult(notes if not problems else (), tuple(problems))
+_worker: Compiler | None = None  # this worker process's compiler
 
 
-def compile_files(root: Path, paths: Sequence[Path]) -> list[FileResult]:
+def _start_worker(compiler: Compiler) -> None:
+    global _worker
+    _worker = compiler
+
+
+def _compile_in_worker(path: Path) -> FileResult:
+    assert _worker is not None
+    return _worker.compile(path)
+
+
+def compile_files(root: Path, registry: Registry, paths: Sequence[Path]) -> list[FileResult]:
     """Results in the order of `paths`, whichever way they were computed.
 
-    Workers are forked, so they inherit the recipes already loaded here.
+    Workers are forked, so they inherit the compiler and the recipes already loaded here.
     """
+    compiler = Compiler(root, registry)
     workers = min(os.cpu_count() or 1, 8)
     size = sum(path.stat().st_size for path in paths)
     if workers < 2 or size < PARALLEL_MIN_BYTES:
-        return [compile_file(root, path) for path in paths]
+        return [compiler.compile(path) for path in paths]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(compiler,)
+    ) as pool:
         chunk = max(1, len(paths) // (workers * 4))
-        return list(pool.map(partial(compile_file, root), paths, chunksize=chunk))
+        return list(pool.map(_compile_in_worker, paths, chunksize=chunk))

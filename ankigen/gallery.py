@@ -6,10 +6,8 @@ content makes with its own parameters, so what a card shows is what you see.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +17,9 @@ from ankigen.errors import BuildError, Problem
 from ankigen.markdown import make_parser
 from ankigen.output import write_all
 from ankigen.parse import parse_file
-from ankigen.recipes import REGISTRY, RecipeError, wrong_return
+from ankigen.products import DrawnFigure
+from ankigen.recipes import RecipeError, Registry
 from ankigen.stamps import content_digest
-from ankigen.svg import figure_to_svg, is_figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +35,10 @@ class FigureCall:
     where: Problem  # where a problem with this call is reported (message filled in then)
 
 
-def figure_calls(config: Config) -> list[FigureCall]:
+def figure_calls(config: Config, registry: Registry) -> list[FigureCall]:
     """Defaults of every registered figure, then each distinct call in the content."""
     calls: dict[str, FigureCall] = {}
-    for recipe in REGISTRY.recipes("figure"):
+    for recipe in registry.recipes("figure"):
         path, line = recipe.source
         calls[json.dumps([recipe.name, {}])] = FigureCall(recipe.name, {}, Problem(path, line, ""))
     md = make_parser()
@@ -59,34 +57,26 @@ def figure_calls(config: Config) -> list[FigureCall]:
 
 def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
     """Draws everything first, then writes: a bad call leaves the folder as it was."""
-    load_recipes(config)
+    registry = load_recipes(config)
     files: dict[Path, bytes] = {}
     items = []
     problems: list[Problem] = []
-    for call in figure_calls(config):
-        recipe = REGISTRY.get("figure", call.name)
+    for call in figure_calls(config, registry):
+        recipe = registry.get("figure", call.name)
         if recipe is None:
             problems.append(replace(call.where, message=f"unknown figure '{call.name}'"))
             continue
         try:
-            svg, png = recipe.call(call.params, partial(_drawn, call.name))
+            drawn = recipe.call(call.params, png=True)
         except RecipeError as error:
             problems.append(replace(call.where, message=error.message))
             continue
+        assert isinstance(drawn, DrawnFigure)  # a figure recipe's call returns nothing else
         stem = call.name if not call.params else f"{call.name}-{content_digest(call.params)[:8]}"
-        files[out / f"{stem}.svg"] = svg
-        files[out / f"{stem}.png"] = png
-        items.append(GalleryItem(out / f"{stem}.png", len(svg)))
+        files[out / f"{stem}.svg"] = drawn.svg
+        files[out / f"{stem}.png"] = drawn.png
+        items.append(GalleryItem(out / f"{stem}.png", len(drawn.svg)))
     if problems:
         raise BuildError(problems)
     write_all(files)
     return items
-
-
-def _drawn(name: str, figure: Any) -> tuple[bytes, bytes]:
-    """SVG as a card carries it, and PNG to look at."""
-    if not is_figure(figure):
-        raise wrong_return("figure", name, figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=150)
-    return figure_to_svg(figure, salt=name), buffer.getvalue()

@@ -15,14 +15,11 @@ import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
+
+from ankigen.products import Product, WrongReturn, product_of
 
 F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 class BadParameter(Exception):
@@ -32,17 +29,6 @@ class BadParameter(Exception):
         super().__init__(f"{name}: {message}")
         self.name = name
         self.message = message
-
-
-EXPECTED = {
-    "figure": "a figure must return a matplotlib Figure",
-    "example": "an example must return an ankigen.WorkedExample",
-}
-
-
-def wrong_return(kind: str, name: str, value: Any) -> RecipeError:
-    """The error for a recipe that returned something its kind cannot show."""
-    return RecipeError(f"{kind} recipe '{name}' returned {type(value).__name__}: {EXPECTED[kind]}")
 
 
 class RecipeError(Exception):
@@ -66,29 +52,20 @@ class Recipe:
         path, line = _origin(self.function)
         return Path(path), line
 
-    @overload
-    def call(self, params: dict[str, Any]) -> Any: ...
-
-    @overload
-    def call(self, params: dict[str, Any], convert: Callable[[Any], T]) -> T: ...
-
-    def call(self, params: dict[str, Any], convert: Callable[[Any], Any] = _same) -> Any:
-        """Checks the parameters, calls the recipe and converts what it returns.
-
-        The one guarded call: whatever goes wrong in the recipe or in `convert`
-        (which raises RecipeError for a value of the wrong type) becomes a
-        RecipeError, which the caller reports at the directive.
-        """
+    def call(self, params: dict[str, Any], png: bool = False) -> Product:
+        """The one guarded call: checks the parameters, calls the recipe, checks what it
+        returned and draws a figure (as PNG too when `png`); whatever goes wrong becomes
+        a RecipeError, which the caller reports at the directive."""
         kwargs = checked_arguments(self, params)
         try:
-            return convert(self.function(**kwargs))
+            return product_of(self.kind, self.name, self.function(**kwargs), png)
         except BadParameter as error:
             raise RecipeError(
                 f"parameter '{error.name}' of {self.kind} '{self.name}': {error.message}",
                 error.name,
             ) from error
-        except RecipeError:
-            raise
+        except WrongReturn as error:
+            raise RecipeError(str(error)) from error
         except (Exception, SystemExit) as error:  # the recipe's own bug, even sys.exit()
             raise RecipeError(
                 f"{self.kind} '{self.name}' failed: {type(error).__name__}: {error}"
@@ -125,8 +102,20 @@ class Registry:
     def recipes(self, kind: str) -> list[Recipe]:
         return [self._recipes[(kind, name)] for name in self.names(kind)]
 
+    def within(self, folders: Sequence[Path]) -> Registry:
+        """The recipes defined in these folders: a project sees only its own, even where
+        one process has imported another project's recipes too (tests do)."""
+        roots = [folder.resolve() for folder in folders]
+        own = Registry()
+        own._recipes = {
+            key: recipe
+            for key, recipe in self._recipes.items()
+            if any(recipe.source[0].resolve().is_relative_to(root) for root in roots)
+        }
+        return own
 
-REGISTRY = Registry()
+
+REGISTRY = Registry()  # every recipe imported in this process; a project uses its share
 
 
 def figure(name: str) -> Callable[[F], F]:
@@ -156,8 +145,9 @@ class RecipeLoadError(Exception):
         self.path, self.line, self.message = path, line, message
 
 
-def load_recipe_folders(folders: Sequence[Path]) -> None:
-    """Imports every module of each folder (a package) so its decorators register.
+def load_recipe_folders(folders: Sequence[Path]) -> Registry:
+    """Imports every module of each folder (a package) so its decorators register,
+    and returns the recipes these folders define.
 
     A folder is imported under its own name with its parent on `sys.path`, so
     tests and recipes import it the ordinary way (`from figures._style import ...`).
@@ -174,6 +164,7 @@ def load_recipe_folders(folders: Sequence[Path]) -> None:
         for module in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
             if not module.name.startswith("_"):
                 importlib.import_module(f"{folder.name}.{module.name}")
+    return REGISTRY.within(folders)
 
 
 def checked_arguments(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path, PureWindowsPath
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ankigen.confine import inside_project
 from ankigen.errors import Problem, display_path
 from ankigen.images import UnsafeImage, image_suffix
 from ankigen.model import Directive, Media, Resolved, SourceCard
-from ankigen.recipes import RecipeError, Registry, wrong_return
-from ankigen.svg import figure_to_svg, is_figure, smallest_text_pt
-from ankigen.worked import WorkedExample, render_worked_example
+from ankigen.products import hashed_name, product_html
+from ankigen.recipes import RecipeError, Registry
 
 
 class Resolver:
@@ -68,28 +62,13 @@ class Resolver:
             )
             return None
         try:
-            result = recipe.call(directive.params, partial(_to_html, directive))
+            result = product_html(directive.name, recipe.call(directive.params))
         except RecipeError as error:
             line = directive.param_lines.get(error.parameter or "", directive.line)
             problems.append(Problem(path, line, error.message))
             return None
         self._calls[key] = result
         return result
-
-
-def _to_html(directive: Directive, value: Any) -> tuple[str, Media | None]:
-    if directive.kind == "figure" and is_figure(value):
-        data = figure_to_svg(value, salt=directive.name)
-        media = Media(_hashed_name(directive.name, data, ".svg"), data)
-        alt = escapeHtml(directive.name)
-        text = f"{smallest_text_pt(value):g}"
-        return (
-            f'<div class="figure"><img src="{media.name}" alt="{alt}" '
-            f'data-min-text-pt="{text}"></div>\n'
-        ), media
-    if directive.kind == "example" and isinstance(value, WorkedExample):
-        return render_worked_example(directive.name, value), None
-    raise wrong_return(directive.kind, directive.name, value)
 
 
 def _images(card: SourceCard) -> Iterator[tuple[Token, Token]]:
@@ -154,14 +133,7 @@ def _load_image(
     except UnsafeImage as error:
         problems.append(Problem(card_path, line, f"image '{src}': {error.message}"))
         return None
-    return Media(_hashed_name(inside.stem, data, suffix), data)
-
-
-def _hashed_name(stem: str, data: bytes, suffix: str) -> str:
-    """A changed file gets a new name, so Anki's flat media folder never serves a stale one;
-    the slug never starts with `_`, a prefix Anki treats as never-refreshed."""
-    slug = re.sub(r"[^A-Za-z0-9-]+", "-", stem).strip("-_") or "media"
-    return f"{slug}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    return Media(hashed_name(inside.stem, data, suffix), data)
 
 
 def _line_of(inline: Token, needle: str) -> int:

@@ -89,6 +89,47 @@ def _group(text: str) -> str:
     return sign + whole + ("." + fraction if fraction else "")
 
 
+def check_worked_example(example: WorkedExample) -> None:
+    """Refuses, with ValueError, what a card could not show safely: a step that is not a
+    Step or Table, text that is not a string, an unpaired `$`, a number that is not
+    finite, a forbidden TeX command (texsafety.py). Rendering then cannot fail."""
+    _check_text(example.title)
+    for block in example.steps:
+        if isinstance(block, Step):
+            _check_text(block.label)
+            for piece in (block.formula, block.substituted, block.result):
+                _check_math(piece)
+        elif isinstance(block, Table):
+            for text in (*block.header, block.caption):
+                _check_text(text)
+            for row in block.rows:
+                for cell in row:
+                    if isinstance(cell, str):
+                        _check_text(cell)
+                    else:
+                        num(cell)  # refuses what is not a finite number
+        else:
+            raise ValueError(f"a step must be an ankigen.Step or Table, got {block!r}")
+
+
+def _check_text(text: object) -> None:
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {text!r}")
+    parts = text.split("$")
+    if len(parts) % 2 == 0:
+        raise ValueError(f"unbalanced '$' in table text {text!r}")
+    for formula in parts[1::2]:
+        _check_math(formula)
+
+
+def _check_math(latex: object) -> None:
+    if not isinstance(latex, str):
+        raise ValueError(f"LaTeX must be a string, got {latex!r}")
+    command = forbidden_command(latex)
+    if command is not None:
+        raise ValueError(forbidden_message(command))
+
+
 def render_worked_example(name: str, example: WorkedExample) -> str:
     """HTML inside `div.worked-example[data-example=NAME]`, so CSS and tests can find it."""
     parts = [
@@ -103,10 +144,6 @@ def render_worked_example(name: str, example: WorkedExample) -> str:
 
 
 def _math(latex: str) -> str:
-    """A recipe's LaTeX obeys the same rule as a card's (texsafety.py)."""
-    command = forbidden_command(latex)
-    if command is not None:
-        raise ValueError(forbidden_message(command))
     return "\\(" + escapeHtml(latex) + "\\)"
 
 
@@ -148,13 +185,8 @@ def _cell_text(cell: Cell) -> str:
 
 
 def _cell(text: str) -> str:
-    """Plain text with `$...$` spans as math, like a card: "层数 $n$" mixes both.
-
-    An unpaired `$` is a recipe bug that would show raw on the card: refuse it.
-    """
+    """Plain text with `$...$` spans as math, like a card: "层数 $n$" mixes both."""
     parts = text.split("$")
-    if len(parts) % 2 == 0:
-        raise ValueError(f"unbalanced '$' in table text {text!r}")
     html = [escapeHtml(parts[0])]
     for formula, text in zip(parts[1::2], parts[2::2], strict=True):
         # A formula keeps the punctuation after it on its line, as in a card.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,39 +15,60 @@ from ankigen.build import collect
 from ankigen.cli import main
 from ankigen.config import load_config
 from ankigen.model import Note
-from ankigen.recipes import REGISTRY, Recipe, RecipeError, load_recipe_folders
-from ankigen.worked import render_worked_example
+from ankigen.products import DrawnFigure
+from ankigen.recipes import Recipe, RecipeError, Registry, load_recipe_folders
+from ankigen.worked import WorkedExample
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 
 
-def _recipe(kind: str, name: str) -> Recipe:
-    recipe = REGISTRY.get(kind, name)
-    assert recipe is not None, f"no {kind} named {name}"
-    return recipe
+@cache
+def deck_registry() -> Registry:
+    """The repository's figures and worked examples, loaded once, on first use."""
+    return load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 
 
-def render_example(name: str, /, **params: Any) -> str:
-    """The HTML a card shows for `example NAME` with these parameters."""
-    return render_worked_example(name, _recipe("example", name).call(params))
+@dataclass(frozen=True, slots=True)
+class DeckRecipes:
+    """Calls the deck's recipes the way a card does: through the one guarded call."""
+
+    registry: Registry
+
+    def recipe(self, kind: str, name: str) -> Recipe:
+        recipe = self.registry.get(kind, name)
+        assert recipe is not None, f"no {kind} named {name}"
+        return recipe
+
+    def example(self, name: str, /, **params: Any) -> WorkedExample:
+        """What `example NAME` with these parameters computes."""
+        example = self.recipe("example", name).call(params)
+        assert isinstance(example, WorkedExample)
+        return example
+
+    def figure(self, name: str, /, **params: Any) -> DrawnFigure:
+        """What `figure NAME` with these parameters draws."""
+        drawn = self.recipe("figure", name).call(params)
+        assert isinstance(drawn, DrawnFigure)
+        return drawn
+
+    def refused(self, kind: str, name: str, /, **params: Any) -> str | None:
+        """The parameter a recipe names when it refuses these values (it must refuse)."""
+        with pytest.raises(RecipeError) as error:
+            self.recipe(kind, name).call(params)
+        return error.value.parameter
 
 
-def _refused(kind: str, name: str, params: dict[str, Any]) -> str | None:
-    with pytest.raises(RecipeError) as error:
-        _recipe(kind, name).call(params)
-    return error.value.parameter
+@pytest.fixture(scope="session")
+def recipes() -> DeckRecipes:
+    return DeckRecipes(deck_registry())
 
 
-def refused_parameter(name: str, /, **params: Any) -> str | None:
-    """The parameter an example names when it refuses these values (it must refuse)."""
-    return _refused("example", name, params)
-
-
-def refused_figure_parameter(name: str, /, **params: Any) -> str | None:
-    """The parameter a figure names when it refuses these values (it must refuse)."""
-    return _refused("figure", name, params)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`figure_name` / `example_name` arguments run a test once per registered recipe."""
+    for kind in ("figure", "example"):
+        if f"{kind}_name" in metafunc.fixturenames:
+            metafunc.parametrize(f"{kind}_name", deck_registry().names(kind))
 
 
 def write_pyproject(root: Path) -> None:

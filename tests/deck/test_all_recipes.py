@@ -5,33 +5,21 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-import pytest
-from conftest import REPO
+from conftest import DeckRecipes
 
-from ankigen.recipes import REGISTRY, load_recipe_folders
-from ankigen.svg import figure_to_svg
-from ankigen.worked import WorkedExample, render_worked_example
-
-load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
 MAX_SVG_BYTES = 60 * 1024
 
 
-@pytest.mark.parametrize("name", REGISTRY.names("figure"))
-def test_figure_renders_small_valid_svg_with_identical_bytes_every_time(name: str) -> None:
-    recipe = REGISTRY.get("figure", name)
-    assert recipe is not None
-    first = figure_to_svg(recipe.call({}), salt=name)
-    second = figure_to_svg(recipe.call({}), salt=name)
-    assert first == second
+def test_figure_renders_small_valid_svg_with_identical_bytes_every_time(
+    recipes: DeckRecipes, figure_name: str
+) -> None:
+    first = recipes.figure(figure_name).svg
+    assert recipes.figure(figure_name).svg == first
     assert ElementTree.fromstring(first).tag == "{http://www.w3.org/2000/svg}svg"
-    assert len(first) <= MAX_SVG_BYTES, f"{name}: {len(first)} bytes"
+    assert len(first) <= MAX_SVG_BYTES, f"{figure_name}: {len(first)} bytes"
 
 
-@pytest.mark.parametrize("name", REGISTRY.names("example"))
-def test_worked_example_renders_at_its_defaults(name: str) -> None:
-    recipe = REGISTRY.get("example", name)
-    assert recipe is not None
-    example = recipe.call({})
-    assert isinstance(example, WorkedExample) and example.steps
-    html = render_worked_example(name, example)
-    assert f'data-example="{name}"' in html and "\\(" in html
+def test_worked_example_computes_steps_at_its_defaults(
+    recipes: DeckRecipes, example_name: str
+) -> None:
+    assert recipes.example(example_name).steps

@@ -4,17 +4,14 @@ a learner would notice got worse."""
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, DeckRecipes
 
 from ankigen.model import Note
 from ankigen.notetypes import note_fields
-from ankigen.recipes import REGISTRY
 
 FUNDAMENTALS = {
     "特征归一化", "激活函数", "Softmax与交叉熵", "反向传播与梯度", "权重初始化", "优化算法",
@@ -65,19 +62,7 @@ def test_beyond_the_notes_has_its_own_subdeck(deck_notes: list[Note]) -> None:
     assert len(beyond) >= 30
 
 
-def project_recipes(kind: str) -> set[str]:
-    """The deck's own recipes: other tests register fixture recipes in the same registry."""
-    folders = (REPO / "figures", REPO / "worked_examples")
-    names = set()
-    for name in REGISTRY.names(kind):
-        recipe = REGISTRY.get(kind, name)
-        assert recipe is not None
-        if Path(inspect.getfile(recipe.function)).resolve().parent in folders:
-            names.add(name)
-    return names
-
-
-def test_every_recipe_appears_on_a_card(deck_notes: list[Note]) -> None:
+def test_every_recipe_appears_on_a_card(deck_notes: list[Note], recipes: DeckRecipes) -> None:
     html = "".join("".join(note_fields(note)) for note in deck_notes)
     examples_used = set(re.findall(r'data-example="([\w-]+)"', html))
     figures_used = {
@@ -85,9 +70,10 @@ def test_every_recipe_appears_on_a_card(deck_notes: list[Note]) -> None:
         for path in (REPO / "content").glob("*.md")
         for name in re.findall(r"```figure ([\w-]+)", path.read_text(encoding="utf-8"))
     }
-    assert len(project_recipes("figure")) >= 25 and len(project_recipes("example")) >= 27
-    assert project_recipes("example") - examples_used == set()
-    assert project_recipes("figure") - figures_used == set()
+    figures, examples = recipes.registry.names("figure"), recipes.registry.names("example")
+    assert len(figures) >= 25 and len(examples) >= 27
+    assert set(examples) - examples_used == set()
+    assert set(figures) - figures_used == set()
 
 
 def test_no_markdown_or_dollar_math_leaks_into_cards(deck_notes: list[Note]) -> None:
