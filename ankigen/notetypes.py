@@ -117,6 +117,13 @@ def note_fields(note: Note) -> tuple[str, ...]:
     )
 
 
+def kind_of_fields(is_cloze: bool, fields: dict[str, str]) -> NoteKind:
+    """The inverse of note_fields: which kind of card a shipped note's fields are."""
+    if is_cloze:
+        return NoteKind.CLOZE
+    return NoteKind.REVERSED if fields.get(REVERSE_FIELD) else NoteKind.BASIC
+
+
 @cache
 def card_css() -> str:
     """Layout and palettes from card.css, then the code colours for day and night."""

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from ankigen.config import Config
 from ankigen.errors import display_path
-from ankigen.model import NoteKind
-from ankigen.notetypes import NOTE_TYPES, REVERSE_FIELD
+from ankigen.notetypes import NOTE_TYPES, kind_of_fields
 from ankigen.stamps import (
     Stamp,
     git_history,
@@ -88,11 +87,7 @@ def _package_stamps(apkg: Path) -> dict[str, Stamp]:
         names = [field["name"] for field in models[mid]["flds"]]
         fields = flds.split("\x1f")
         values = dict(zip(names, fields, strict=True))
-        kind = NoteKind.BASIC
-        if models[mid]["type"] == ANKI_CLOZE_TYPE:
-            kind = NoteKind.CLOZE
-        elif values.get(REVERSE_FIELD):
-            kind = NoteKind.REVERSED
+        kind = kind_of_fields(models[mid]["type"] == ANKI_CLOZE_TYPE, values)
         digest = note_digest(kind.value, fields, tags.split())
         stamps[note_key(root_deck, values[ID_FIELD])] = Stamp(digest, int(mod), kind.value)
     return stamps
