@@ -100,6 +100,11 @@ CLOZE = NoteType(
 NOTE_TYPES = (BASIC, CLOZE)
 
 
+# Heading classes that ask for a kind of card (`## Q {#id .reversed}`); a card with
+# cloze deletions is a cloze card without one.
+KIND_CLASSES = {".reversed": NoteKind.REVERSED}
+
+
 def note_type_of(kind: NoteKind) -> NoteType:
     """The one place that says which note type a kind of card is written with."""
     return CLOZE if kind is NoteKind.CLOZE else BASIC

@@ -22,6 +22,7 @@ from ankigen.errors import Problem
 from ankigen.highlight import find_lexer
 from ankigen.markdown import MAX_NESTING, NESTING_OVERFLOW, inline_text
 from ankigen.model import Directive, NoteKind, SourceCard
+from ankigen.notetypes import KIND_CLASSES
 from ankigen.texsafety import forbidden_command, forbidden_message
 
 # libyaml's safe loader when present: ten times faster, the same (safe) behaviour.
@@ -285,10 +286,9 @@ def _make_card(
         )
     classes = match["classes"].split()
     for cls in classes:
-        if cls != ".reversed":
-            problems.append(
-                Problem(path, line, f"unknown card class '{cls}': the only one is '.reversed'")
-            )
+        if cls not in KIND_CLASSES:
+            known = ", ".join(f"'{name}'" for name in KIND_CLASSES)
+            problems.append(Problem(path, line, f"unknown card class '{cls}': known are {known}"))
     title = draft.inline.content[: match.start()].strip()
     if not title:
         problems.append(Problem(path, line, "question is empty: write it in the heading"))
@@ -296,13 +296,12 @@ def _make_card(
 
     body, source = _split_source(md, draft.body)
     answer, extra = _split_extra(body)
-    kind = NoteKind.BASIC
+    asked = [cls for cls in classes if cls in KIND_CLASSES]
+    kind = KIND_CLASSES[asked[0]] if asked else NoteKind.BASIC
     if CLOZE.search(title) or any(CLOZE.search(t.content) for t in _walk(answer)):
+        if asked:
+            problems.append(Problem(path, line, f"a cloze card cannot also be '{asked[0]}'"))
         kind = NoteKind.CLOZE
-        if ".reversed" in classes:
-            problems.append(Problem(path, line, "a cloze card cannot also be '.reversed'"))
-    elif ".reversed" in classes:
-        kind = NoteKind.REVERSED
     if not _has_content(answer) and kind is not NoteKind.CLOZE:
         problems.append(Problem(path, line, "answer is empty: write the answer below the heading"))
     if kind is NoteKind.CLOZE:
