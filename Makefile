@@ -72,7 +72,7 @@ format: $(TEST_STAMP) ## Reformat the code with ruff
 	$(BIN)/ruff format .
 
 .PHONY: bench
-bench: $(BASE_STAMP) ## Time a build of 10,000 generated cards
+bench: $(BASE_STAMP) ## Time builds of the deck and of 10,000 and 50,000 generated cards
 	$(BIN)/python benchmarks/bench_build.py
 
 .PHONY: clean

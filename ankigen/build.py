@@ -6,13 +6,16 @@ so a bad card fails the build before a package or the lock file is touched.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from ankigen.cache import BuildCache, digest_of, file_digest
 from ankigen.cardview import card_count
-from ankigen.compile import compile_files
+from ankigen.compile import Progress, compile_files
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
@@ -35,6 +38,7 @@ from ankigen.stamps import (
     restamp,
     type_key,
 )
+from ankigen.style import project_css
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class DeckReport:
     notes: int
     cards: int
     media: int
+    written: bool  # False: the package there already holds exactly this
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +105,16 @@ def _add_markdown(root: Path, path: Path, paths: list[Path], problems: list[Prob
         paths.append(path)
 
 
-def collect(config: Config) -> list[Note]:
-    """Every note of the project, fully rendered and validated; writes nothing."""
-    registry = load_recipes(config)
-    results = compile_files(config.root, registry, discover(config))
+def collect(config: Config, use_cache: bool = True, progress: Progress | None = None) -> list[Note]:
+    """Every note of the project, fully rendered and validated; writes nothing but the
+    build cache (which only ever saves time: see cache.py)."""
+    cache = BuildCache.for_project(config.root, config.root / CACHE_FOLDER, use_cache)
+    return _collected(config, cache, progress)
+
+
+def _collected(config: Config, cache: BuildCache, progress: Progress | None) -> list[Note]:
+    registry = functools.cache(functools.partial(load_recipes, config))  # only when needed
+    results = compile_files(config, discover(config), cache, registry, progress)
     problems = [problem for result in results for problem in result.problems]
     notes = [note for result in results for note in result.notes]
     _check_unique_ids(notes, problems)
@@ -124,15 +135,17 @@ def collect(config: Config) -> list[Note]:
     return notes
 
 
-def build(config: Config) -> BuildReport:
+def build(config: Config, use_cache: bool = True, progress: Progress | None = None) -> BuildReport:
     """Collects and checks everything, stamps it, then writes every package and the lock
-    as one set: a problem anywhere leaves every previous file byte-identical."""
-    notes = collect(config)
+    as one set: a problem anywhere leaves every previous file byte-identical. A package
+    whose inputs are those of the file already there is neither made nor written."""
+    cache = BuildCache.for_project(config.root, config.root / CACHE_FOLDER, use_cache)
+    notes = _collected(config, cache, progress)
     records = shipped_records(config)
     shipped_kinds = latest_kinds(records.versions)
     check_kind_changes(notes, shipped_kinds)
     root_decks = sorted({n.root_deck for n in notes})
-    css = card_css()
+    css = card_css() + project_css(config)
     current = {
         note_key(n.root_deck, n.card_id): Stamp(
             note_digest(n.kind.value, note_fields(n), n.tags), 0, n.kind.value
@@ -144,6 +157,7 @@ def build(config: Config) -> BuildReport:
     stamps = restamp(records.versions, current, now())
 
     files: dict[Path, bytes] = {}
+    made: dict[str, str] = {}  # package cache key -> digest of the bytes made
     reports = []
     for root_deck in root_decks:
         group = [n for n in notes if n.root_deck == root_deck]
@@ -152,13 +166,21 @@ def build(config: Config) -> BuildReport:
             t.key: stamps[type_key(root_deck, t.key)].mod for ns, t in used_types if ns == root_deck
         }
         path = config.output / f"{root_deck}.apkg"
-        files[path] = package_bytes(root_deck, group, mods, type_mods, css)
+        key = digest_of(root_deck, css, type_mods, [_package_row(n, stamps) for n in group])
+        there = file_digest(path)
+        if there is None or cache.get("package", key) != there:
+            data = package_bytes(root_deck, group, mods, type_mods, css)
+            made[key] = hashlib.sha256(data).hexdigest()
+            if made[key] != there:
+                files[path] = data
         media = {item.name for n in group for item in n.media}
-        reports.append(DeckReport(path, len(group), card_count(group), len(media)))
+        reports.append(DeckReport(path, len(group), card_count(group), len(media), path in files))
     lock = lock_text(stamps).encode("utf-8")
     if records.working is None or lock_text(records.working).encode("utf-8") != lock:
         files[config.lock] = lock
     write_all(files)
+    for key, digest in made.items():
+        cache.put("package", key, digest)
 
     previous = records.working or {}
     gone = (key for key in previous if key.startswith(NOTE_PREFIX) and key not in stamps)
@@ -166,6 +188,12 @@ def build(config: Config) -> BuildReport:
     return BuildReport(
         tuple(reports), removed, lost_reverse_sides(notes, shipped_kinds), records.warning
     )
+
+
+def _package_row(note: Note, stamps: dict[str, Stamp]) -> list[object]:
+    """All of a note that its package holds (media by their content-hashed names)."""
+    stamp = stamps[note_key(note.root_deck, note.card_id)]
+    return [note.card_id, note.deck, stamp.digest, stamp.mod, [m.name for m in note.media]]
 
 
 def _type_order(pair: tuple[str, NoteType]) -> tuple[str, str]:
@@ -226,3 +254,4 @@ def load_recipes(config: Config) -> Registry:
 
 
 ENGINE = Path(__file__).resolve().parent
+CACHE_FOLDER = Path("build/cache")  # inside the project, git-ignored

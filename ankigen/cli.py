@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ankigen.build import build, collect
 from ankigen.cardview import card_count
+from ankigen.compile import Progress
 from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
 from ankigen.gallery import render_gallery
@@ -32,6 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument(
             "--root", type=Path, default=Path("."), help="project folder (default: .)"
         )
+        if name in ("build", "check"):
+            command.add_argument(
+                "--no-cache",
+                action="store_true",
+                help="redo everything instead of reusing build/cache/ (the output is the same)",
+            )
         if name == "figures":
             command.add_argument("--out", type=Path, default=Path("build/figures"))
         if name == "preview":
@@ -43,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.root)
         if args.command == "check":
-            notes = collect(config)
+            notes = collect(config, not args.no_cache, _progress())
             cards = card_count(notes)
             print(f"ok: {counted(len(notes), 'note')} ({counted(cards, 'card')}), no problems")
             return 0
@@ -53,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "preview":
             return _preview(config, args.out, args.watch)
-        report = build(config)
+        report = build(config, not args.no_cache, _progress())
     except BuildError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -62,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for deck in report.decks:
         print(
-            f"wrote {display_path(deck.path)}: {counted(deck.notes, 'note')} "
-            f"({counted(deck.cards, 'card')}), {counted(deck.media, 'media file')}"
+            f"{'wrote' if deck.written else 'unchanged'} {display_path(deck.path)}: "
+            f"{counted(deck.notes, 'note')} ({counted(deck.cards, 'card')}), "
+            f"{counted(deck.media, 'media file')}"
         )
     if report.warning:
         print(f"warning: {report.warning}", file=sys.stderr)
@@ -98,6 +106,20 @@ def _preview(config: Config, out: Path, keep_watching: bool) -> int:
         except KeyboardInterrupt:
             return 0
     return 0
+
+
+def _progress() -> Progress | None:
+    """A one-line bar on a terminal; nothing where the output is read by a program."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(what: str, done: int, total: int) -> None:
+        filled = 30 * done // max(total, 1)
+        bar = "#" * filled + "." * (30 - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r{what:<22} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _print_card_list(keys: tuple[str, ...]) -> None:

@@ -1,25 +1,32 @@
-"""One Markdown file -> its rendered notes; files are independent, so large
-projects compile them in parallel worker processes."""
+"""The project's Markdown files -> their rendered notes. Files are independent: a file
+whose notes are in the build cache is not parsed again, large projects compile in
+parallel worker processes, and recipe calls (figures, mostly) are made in parallel."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ankigen.cache import BuildCache
+from ankigen.config import Config
 from ankigen.errors import Problem
+from ankigen.incremental import Dependencies, StoredCalls, StoredFiles
 from ankigen.markdown import make_parser
-from ankigen.model import Note
-from ankigen.parse import parse_file
+from ankigen.model import Directive, Media, Note, SourceCard
+from ankigen.parse import parse_bytes, read_source
 from ankigen.recipes import Registry
 from ankigen.render import render_card
 from ankigen.resolve import Resolver
 
 # Below this much Markdown, starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 256 * 1024
+MAX_WORKERS = 8
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,29 +35,143 @@ class FileResult:
     problems: tuple[Problem, ...]
 
 
-class Compiler:
-    """One parser and one resolver (which renders each distinct recipe call once) for
-    every file of a project."""
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    result: FileResult
+    images: dict[str, str]  # what the notes were made from, for the cache
+    calls_recipes: bool
 
-    def __init__(self, root: Path, registry: Registry) -> None:
+
+class Compiler:
+    """One parser and one resolver (each distinct recipe call made once) for the files
+    of a project."""
+
+    def __init__(
+        self, root: Path, registry: Callable[[], Registry], stored: StoredCalls | None
+    ) -> None:
         self.root = root
         self.md = make_parser()
-        self.resolver = Resolver(registry)
+        self.resolver = Resolver(registry, stored)
 
-    def compile(self, path: Path) -> FileResult:
-        """Parse, resolve and render one file; a file with problems yields no notes."""
+    def parse(self, path: Path, data: bytes) -> tuple[list[SourceCard], list[Problem]]:
         problems: list[Problem] = []
-        cards = parse_file(self.md, path, problems)
+        return parse_bytes(self.md, path, data, problems), problems
+
+    def finish(self, cards: list[SourceCard], problems: list[Problem]) -> _Compiled:
+        """Resolve and render parsed cards; a file with problems yields no notes."""
         if problems:
-            return FileResult((), tuple(problems))
+            return _Compiled(FileResult((), tuple(problems)), {}, False)
+        self.resolver.images_read = {}
         notes = tuple(
             render_card(self.md, card, self.resolver.resolve(card, self.root, problems))
             for card in cards
         )
-        return FileResult(notes if not problems else (), tuple(problems))
+        result = FileResult(notes if not problems else (), tuple(problems))
+        calls_recipes = any(card.directives for card in cards)
+        return _Compiled(result, self.resolver.images_read, calls_recipes)
+
+    def compile(self, path: Path, data: bytes) -> _Compiled:
+        return self.finish(*self.parse(path, data))
+
+
+def compile_files(
+    config: Config,
+    paths: Sequence[Path],
+    cache: BuildCache,
+    registry: Callable[[], Registry],
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Results in the order of `paths`, from the cache where it is current."""
+    dependencies = Dependencies(config)
+    stored_files = StoredFiles(cache, dependencies)
+    stored_calls = StoredCalls(cache, dependencies) if cache.enabled else None
+    results: dict[Path, FileResult] = {}
+    todo: list[tuple[Path, bytes, str]] = []
+    for path in paths:
+        problems: list[Problem] = []
+        data = read_source(path, problems)
+        if data is None:
+            results[path] = FileResult((), tuple(problems))
+            continue
+        key = dependencies.file_key(path, data)
+        notes = stored_files.get(key)
+        if notes is None:
+            todo.append((path, data, key))
+        else:
+            results[path] = FileResult(notes, ())
+    compiler = Compiler(config.root, registry, stored_calls)
+    compiled = _compile(compiler, registry, [(path, data) for path, data, _ in todo], progress)
+    for (path, _, key), done in zip(todo, compiled, strict=True):
+        results[path] = done.result
+        if not done.result.problems:
+            stored_files.put(key, done.result.notes, done.images, done.calls_recipes)
+    return [results[path] for path in paths]
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, MAX_WORKERS)
+
+
+def _compile(
+    compiler: Compiler,
+    registry: Callable[[], Registry],
+    files: list[tuple[Path, bytes]],
+    progress: Progress | None,
+) -> list[_Compiled]:
+    if _workers() >= 2 and sum(len(data) for _, data in files) >= PARALLEL_MIN_BYTES:
+        registry()  # loaded once here, inherited by every forked worker
+        with _pool(compiler) as pool:
+            chunk = max(1, len(files) // (_workers() * 4))
+            done = []
+            for item in pool.map(_compile_in_worker, files, chunksize=chunk):
+                done.append(item)
+                _report(progress, "files", len(done), len(files))
+            return done
+    parsed = [compiler.parse(path, data) for path, data in files]
+    directives = [
+        d for cards, problems in parsed if not problems for c in cards for d in c.directives
+    ]
+    _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
+    return [compiler.finish(cards, problems) for cards, problems in parsed]
+
+
+def _make_calls(
+    compiler: Compiler,
+    registry: Callable[[], Registry],
+    calls: list[Directive],
+    progress: Progress | None,
+) -> None:
+    """Figures and worked examples not in the cache, on every core: drawing dominates a
+    clean build. A call that fails is left for the resolver, which reports it."""
+    if len(calls) < 2 or _workers() < 2:
+        return
+    registry()
+    with _pool(compiler) as pool:
+        for count, (directive, result) in enumerate(
+            zip(calls, pool.map(_call_in_worker, calls), strict=True), start=1
+        ):
+            if result is not None:
+                compiler.resolver.remember(directive, result)
+            _report(progress, "figures and examples", count, len(calls))
+
+
+def _report(progress: Progress | None, what: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(what, done, total)
 
 
 _worker: Compiler | None = None  # this worker process's compiler
+
+
+def _pool(compiler: Compiler) -> ProcessPoolExecutor:
+    """Forked workers inherit the compiler and the recipes already loaded here."""
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(
+        min(_workers(), MAX_WORKERS),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(compiler,),
+    )
 
 
 def _start_worker(compiler: Compiler) -> None:
@@ -58,24 +179,11 @@ def _start_worker(compiler: Compiler) -> None:
     _worker = compiler
 
 
-def _compile_in_worker(path: Path) -> FileResult:
+def _compile_in_worker(file: tuple[Path, bytes]) -> _Compiled:
     assert _worker is not None
-    return _worker.compile(path)
+    return _worker.compile(*file)
 
 
-def compile_files(root: Path, registry: Registry, paths: Sequence[Path]) -> list[FileResult]:
-    """Results in the order of `paths`, whichever way they were computed.
-
-    Workers are forked, so they inherit the compiler and the recipes already loaded here.
-    """
-    compiler = Compiler(root, registry)
-    workers = min(os.cpu_count() or 1, 8)
-    size = sum(path.stat().st_size for path in paths)
-    if workers < 2 or size < PARALLEL_MIN_BYTES:
-        return [compiler.compile(path) for path in paths]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(compiler,)
-    ) as pool:
-        chunk = max(1, len(paths) // (workers * 4))
-        return list(pool.map(_compile_in_worker, paths, chunksize=chunk))
+def _call_in_worker(directive: Directive) -> tuple[str, Media | None] | None:
+    assert _worker is not None
+    return _worker.resolver.made(directive)

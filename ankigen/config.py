@@ -11,7 +11,13 @@ from pathlib import Path
 
 from ankigen.errors import BuildError, Problem
 
-DEFAULTS = {"content": "content", "output": "dist", "recipes": [], "lock": "ankigen.lock"}
+DEFAULTS = {
+    "content": "content",
+    "output": "dist",
+    "recipes": [],
+    "lock": "ankigen.lock",
+    "css": "",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +27,7 @@ class Config:
     output: Path
     recipes: tuple[Path, ...]
     lock: Path
+    css: Path | None  # the project's own style, added after ankigen's
 
 
 def load_config(root: Path) -> Config:
@@ -101,6 +108,7 @@ def load_config(root: Path) -> Config:
         output=root / str(settings["output"]),
         recipes=tuple(root / r for r in recipes),
         lock=root / str(settings["lock"]),
+        css=root / str(settings["css"]) if settings["css"] else None,
     )
 
 

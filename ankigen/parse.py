@@ -62,11 +62,22 @@ class _CardDraft:
 
 def parse_file(md: MarkdownIt, path: Path, problems: list[Problem]) -> list[SourceCard]:
     """Every card of one file; problems are appended, not raised, so all are reported."""
+    data = read_source(path, problems)
+    return [] if data is None else parse_bytes(md, path, data, problems)
+
+
+def read_source(path: Path, problems: list[Problem]) -> bytes | None:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         problems.append(Problem(path, 1, f"cannot read the file: {error.strerror or error}"))
-        return []
+        return None
+
+
+def parse_bytes(
+    md: MarkdownIt, path: Path, data: bytes, problems: list[Problem]
+) -> list[SourceCard]:
+    """The cards of `data`, the bytes of the file at `path`."""
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")  # an editor's BOM is no content
     except UnicodeDecodeError as error:

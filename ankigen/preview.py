@@ -24,6 +24,7 @@ from ankigen.errors import BuildError, display_path
 from ankigen.model import Note
 from ankigen.notetypes import card_css
 from ankigen.output import write_all
+from ankigen.style import project_css
 
 MATHJAX = "tex-chtml-full.js"
 
@@ -37,10 +38,10 @@ class PreviewReport:
 
 def write_preview(config: Config, out: Path) -> PreviewReport:
     notes = collect(config)
-    return write_site(notes, out)
+    return write_site(notes, out, card_css() + project_css(config))
 
 
-def write_site(notes: Sequence[Note], out: Path) -> PreviewReport:
+def write_site(notes: Sequence[Note], out: Path, css: str) -> PreviewReport:
     entries = []
     sides = 0
     for note in notes:
@@ -53,7 +54,7 @@ def write_site(notes: Sequence[Note], out: Path) -> PreviewReport:
         files("ankigen")
         .joinpath("preview.html")
         .read_text(encoding="utf-8")
-        .replace("@CARD_CSS@", card_css())
+        .replace("@CARD_CSS@", css)
         .replace("@DECK_OPTIONS@", "".join(_option(deck) for deck in decks))
         .replace("@TAG_OPTIONS@", "".join(_option(tag) for tag in tags))
         .replace("@CARDS@", "\n".join(entries))

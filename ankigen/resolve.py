@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PureWindowsPath
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from markdown_it.token import Token
@@ -17,12 +19,24 @@ from ankigen.products import hashed_name, product_html
 from ankigen.recipes import RecipeError, Registry
 
 
+class StoredCalls(Protocol):
+    """Recipe calls kept from earlier builds, by the call's JSON key."""
+
+    def get(self, key: str) -> tuple[str, Media | None] | None: ...
+
+    def put(self, key: str, result: tuple[str, Media | None]) -> None: ...
+
+
 class Resolver:
     """Resolves cards one by one, rendering each distinct directive call once per build."""
 
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+    def __init__(self, registry: Callable[[], Registry], stored: StoredCalls | None = None) -> None:
+        """`registry` loads the recipes when a call is not stored (a cached build of
+        unchanged recipes never imports them); `stored` keeps calls across builds."""
+        self._registry = registry
+        self._stored = stored
         self._calls: dict[str, tuple[str, Media | None]] = {}
+        self.images_read: dict[str, str] = {}  # path -> sha256 of every image read
 
     def resolve(self, card: SourceCard, root: Path, problems: list[Problem]) -> Resolved:
         """`root` is the project folder: no image may be read from outside it."""
@@ -32,8 +46,10 @@ class Resolver:
             src = str(image.attrGet("src") or "")
             found = _load_image(root, card.path, src, _line_of(inline, src), problems)
             if found is not None:
-                image_names[src] = found.name
-                media[found.name] = found
+                path, image_media = found
+                self.images_read[str(path)] = hashlib.sha256(image_media.data).hexdigest()
+                image_names[src] = image_media.name
+                media[image_media.name] = image_media
         directive_html: dict[int, str] = {}
         for directive in card.directives:
             result = self._call(card.path, directive, problems)
@@ -47,12 +63,17 @@ class Resolver:
     def _call(
         self, path: Path, directive: Directive, problems: list[Problem]
     ) -> tuple[str, Media | None] | None:
-        key = json.dumps([directive.kind, directive.name, directive.params], sort_keys=True)
+        key = call_key(directive)
         if key in self._calls:
             return self._calls[key]
-        recipe = self.registry.get(directive.kind, directive.name)
+        stored = self._stored.get(key) if self._stored is not None else None
+        if stored is not None:
+            self._calls[key] = stored
+            return stored
+        registry = self._registry()
+        recipe = registry.get(directive.kind, directive.name)
         if recipe is None:
-            known = ", ".join(self.registry.names(directive.kind)) or "none"
+            known = ", ".join(registry.names(directive.kind)) or "none"
             problems.append(
                 Problem(
                     path,
@@ -67,8 +88,36 @@ class Resolver:
             line = directive.param_lines.get(error.parameter or "", directive.line)
             problems.append(Problem(path, line, error.message))
             return None
+        if self._stored is not None:
+            self._stored.put(key, result)
         self._calls[key] = result
         return result
+
+    def missing(self, directives: Iterable[Directive]) -> list[Directive]:
+        """The distinct calls among `directives` neither made in this build nor stored."""
+        found: dict[str, Directive] = {}
+        for directive in directives:
+            key = call_key(directive)
+            if key in found or key in self._calls:
+                continue
+            stored = self._stored.get(key) if self._stored is not None else None
+            if stored is not None:
+                self._calls[key] = stored
+            else:
+                found[key] = directive
+        return list(found.values())
+
+    def made(self, directive: Directive) -> tuple[str, Media | None] | None:
+        """Makes one call for another process's resolver (which reports its problems)."""
+        self._call(Path(), directive, [])
+        return self._calls.get(call_key(directive))
+
+    def remember(self, directive: Directive, result: tuple[str, Media | None]) -> None:
+        self._calls[call_key(directive)] = result
+
+
+def call_key(directive: Directive) -> str:
+    return json.dumps([directive.kind, directive.name, directive.params], sort_keys=True)
 
 
 def _images(card: SourceCard) -> Iterator[tuple[Token, Token]]:
@@ -89,7 +138,7 @@ def _descendants(token: Token) -> Iterator[Token]:
 
 def _load_image(
     root: Path, card_path: Path, src: str, line: int, problems: list[Problem]
-) -> Media | None:
+) -> tuple[Path, Media] | None:
     """The image's bytes, only from a file inside the project that really is an image:
     a card must never carry the build machine's files into a shared deck."""
     parts = urlsplit(src)
@@ -133,7 +182,7 @@ def _load_image(
     except UnsafeImage as error:
         problems.append(Problem(card_path, line, f"image '{src}': {error.message}"))
         return None
-    return Media(hashed_name(inside.stem, data, suffix), data)
+    return inside, Media(hashed_name(inside.stem, data, suffix), data)
 
 
 def _line_of(inline: Token, needle: str) -> int:

@@ -174,6 +174,14 @@ def softmax(logits: Values, temperature: float = 1.0) -> Array:
     return stable_softmax(floats(logits) / temperature).probabilities
 
 
+def softmax_rows(logits: Array) -> Array:
+    """stable_softmax of every row at once (torch.softmax(dim=-1)): each row shifted by its own
+    max, for a batch of score vectors."""
+    shifted: Array = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    result: Array = shifted / shifted.sum(axis=-1, keepdims=True)
+    return result
+
+
 def naive_softmax(logits: Values) -> tuple[Array, Array]:
     """(e^z, e^z / Σ e^z) without the shift: inf or 0, then NaN, once float64 overflows
     (z > 709.78) or every term underflows; what the shift in stable_softmax avoids."""

@@ -45,3 +45,11 @@ def init_std(scheme: InitScheme, fan_in: int, fan_out: int) -> float:
         return SMALL_STD
     scales = init_scales(fan_in, fan_out)
     return scales.xavier_std if scheme == "xavier" else scales.he_std
+
+
+def relu_second_moments(width: int, weight_var: float, layers: int) -> list[float]:
+    """E[a_l^2] after each of `layers` bias-free width x width ReLU layers, inputs with
+    E[x^2] = 1 (He et al. 2015, eq. 8): Var(z_l) = width Var(w) E[a_{l-1}^2], and a symmetric
+    z_l gives E[a_l^2] = Var(z_l) / 2, so each layer multiplies by width Var(w) / 2."""
+    factor = width * weight_var / 2.0
+    return [factor**layer for layer in range(1, layers + 1)]

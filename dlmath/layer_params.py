@@ -1,4 +1,5 @@
-"""Parameter counts of the layers around convolutions (torch.nn.Linear and BatchNorm2d)."""
+"""Parameter counts of the layers around convolutions and attention (torch.nn.Linear,
+BatchNorm2d and LayerNorm)."""
 
 from __future__ import annotations
 
@@ -12,3 +13,8 @@ def batchnorm_params(channels: int) -> int:
     """BatchNorm2d's learnable weight (gamma) and bias (beta); running mean and var are buffers,
     not parameters."""
     return 2 * channels
+
+
+def layernorm_params(features: int) -> int:
+    """LayerNorm's elementwise weight (gamma) and bias (beta) over the last `features` values."""
+    return 2 * features

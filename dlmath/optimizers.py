@@ -18,6 +18,8 @@ import numpy.typing as npt
 from dlmath._elementwise import Array
 
 Gradient = Callable[[Array, int], Array]
+ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam / AdamW defaults
+ADAM_EPS = 1e-8
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +94,25 @@ def sgd(
     return run.trace()
 
 
+def _square_scaled(
+    grad: Gradient, start: Array, lr: float, steps: int, keep: float, new: float, eps: float
+) -> Trace:
+    """s_t = keep s_{t-1} + new g_t^2 from s_0 = 0, update lr g_t / (sqrt(s_t) + eps): each
+    coordinate's step divided by the size of its own recent gradients (AdaGrad, RMSprop)."""
+    run = _Recorder(start, steps)
+    squares = np.zeros_like(run.params[0])
+    for t in range(1, steps + 1):
+        g = grad(run.params[t - 1], t)
+        squares = keep * squares + new * g * g
+        run.second[t - 1] = squares
+        run.take(t, g, lr * g / (np.sqrt(squares) + eps))
+    return run.trace()
+
+
 def adagrad(grad: Gradient, start: Array, lr: float, steps: int, eps: float = 1e-10) -> Trace:
     """torch.optim.Adagrad (Duchi et al. 2011): s_t = s_{t-1} + g_t^2, update
     lr g_t / (sqrt(s_t) + eps), so a coordinate's step shrinks with its gradient history."""
-    run = _Recorder(start, steps)
-    state_sum = np.zeros_like(run.params[0])
-    for t in range(1, steps + 1):
-        g = grad(run.params[t - 1], t)
-        state_sum = state_sum + g * g
-        run.second[t - 1] = state_sum
-        run.take(t, g, lr * g / (np.sqrt(state_sum) + eps))
-    return run.trace()
+    return _square_scaled(grad, start, lr, steps, 1.0, 1.0, eps)
 
 
 def rmsprop(
@@ -115,14 +125,7 @@ def rmsprop(
 ) -> Trace:
     """torch.optim.RMSprop (Hinton, lecture 6e): v_t = alpha v_{t-1} + (1 - alpha) g_t^2, update
     lr g_t / (sqrt(v_t) + eps); v_0 = 0 and no bias correction, so early steps are inflated."""
-    run = _Recorder(start, steps)
-    square_avg = np.zeros_like(run.params[0])
-    for t in range(1, steps + 1):
-        g = grad(run.params[t - 1], t)
-        square_avg = alpha * square_avg + (1 - alpha) * g * g
-        run.second[t - 1] = square_avg
-        run.take(t, g, lr * g / (np.sqrt(square_avg) + eps))
-    return run.trace()
+    return _square_scaled(grad, start, lr, steps, alpha, 1 - alpha, eps)
 
 
 def adam(
@@ -130,8 +133,8 @@ def adam(
     start: Array,
     lr: float,
     steps: int,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
+    betas: tuple[float, float] = ADAM_BETAS,
+    eps: float = ADAM_EPS,
 ) -> AdamTrace:
     """torch.optim.Adam (Kingma & Ba 2015, Algorithm 1): moments m_t, v_t of g_t and g_t^2,
     bias-corrected m_hat = m_t / (1 - b1^t), v_hat = v_t / (1 - b2^t) because both start at 0;

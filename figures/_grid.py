@@ -15,9 +15,10 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, PathPatch
 from matplotlib.path import Path
 
-from ._style import FONT_SIZE
+from ._style import FONT_SIZE, text_num
 
 LINE = "#555555"
+CELL_DIGITS = 3  # significant digits of a number in a cell: "3.75" fits one
 PADDING = "#e6e6e6"  # padding cells: lighter than real data
 Cell = tuple[int, int]
 
@@ -123,20 +124,21 @@ def numbers(
     color: str = "black",
     skip: np.ndarray | None = None,
 ) -> None:
-    """Writes each value in its cell (cells where `skip` is True stay empty)."""
+    """Writes each value in its cell as `num` does, to CELL_DIGITS significant digits
+    (cells where `skip` is True stay empty)."""
     for (row, col), value in np.ndenumerate(values):
         if skip is not None and skip[row, col]:
             continue
         x, y = grid.center(row, col)
         axes.text(
-            x, y, number(float(value)), ha="center", va="center", fontsize=fontsize, color=color
+            x,
+            y,
+            text_num(float(value), CELL_DIGITS),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color=color,
         )
-
-
-def number(value: float) -> str:
-    """Up to 3 decimals, no trailing zeros: 4 -> '4', 3.75 -> '3.75', 1/3 -> '0.333'."""
-    text = f"{round(value, 3):.3f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def label(axes: Axes, grid: Grid, text: str, *, fontsize: float = FONT_SIZE) -> None:

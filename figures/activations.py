@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ankigen import BadParameter, figure
+from ankigen.checks import between
 from dlmath.activations import (
     elu,
     elu_derivative,
@@ -25,25 +26,26 @@ from dlmath.activations import (
     tanh_derivative,
 )
 
-from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+from ._style import COLORS, FONT_SIZE, new_figure, one_colour_each, style_axes, text_num
 
 Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"]
 Curve = Callable[[np.ndarray], np.ndarray]
+MAX_X_RANGE = 20.0
 
 
-def _functions(alpha: float) -> dict[str, tuple[str, Curve, Curve]]:
+def _functions(alpha: float) -> dict[Activation, tuple[str, Curve, Curve]]:
     """name -> (label, f, f'), each from dlmath."""
     return {
         "sigmoid": ("sigmoid", sigmoid, sigmoid_derivative),
         "tanh": ("tanh", np.tanh, tanh_derivative),
         "relu": ("ReLU", relu, relu_derivative),
         "leaky_relu": (
-            f"Leaky ReLU (α={alpha:g})",
+            f"Leaky ReLU (α={text_num(alpha)})",
             lambda x: leaky_relu(x, alpha),
             lambda x: leaky_relu_derivative(x, alpha),
         ),
         "elu": (
-            f"ELU (α={alpha:g})",
+            f"ELU (α={text_num(alpha)})",
             lambda x: elu(x, alpha),
             lambda x: elu_derivative(x, alpha),
         ),
@@ -67,9 +69,8 @@ def activation(
     if alpha is None:
         alpha = 1.0 if name == "elu" else 0.1
     if not 0 < alpha <= 1:
-        raise BadParameter("alpha", "must be in (0, 1]")
-    if not 1 <= x_range <= 20:
-        raise BadParameter("x_range", "must be between 1 and 20")
+        raise BadParameter("alpha", f"must be between 0 (excluded) and 1, got {alpha:g}")
+    between("x_range", x_range, 1, MAX_X_RANGE)
     label, function, slope = _functions(alpha)[name]
     # An odd count puts a sample exactly on 0, where ReLU's kink is.
     x = np.linspace(-x_range, x_range, 201)
@@ -88,21 +89,19 @@ def activation(
 
 
 @figure("activation-family")
-def activation_family(names: list[str] | None = None, x_range: float = 4.0) -> Figure:
+def activation_family(
+    names: Sequence[Activation] = ("relu", "gelu", "silu"), x_range: float = 4.0
+) -> Figure:
     """Several activations on one axis, to compare their shapes (e.g. ReLU, GELU, SiLU)."""
-    chosen: Sequence[str] = names if names is not None else ["relu", "gelu", "silu"]
-    functions = _functions(alpha=0.1)
-    unknown = [name for name in chosen if name not in functions]
-    if unknown or not 1 <= len(chosen) <= len(COLORS):
-        raise BadParameter("names", f"choose 1 to {len(COLORS)} of {', '.join(functions)}")
-    if not 1 <= x_range <= 20:
-        raise BadParameter("x_range", "must be between 1 and 20")
+    one_colour_each("names", len(names))
+    between("x_range", x_range, 1, MAX_X_RANGE)
     x = np.linspace(-x_range, x_range, 201)
     fig = new_figure()
     axes = fig.add_subplot()
     style_axes(axes, xlabel="x", ylabel="f(x)")
     styles = ("-", "--", "-.", ":")
-    for index, name in enumerate(chosen):
+    functions = _functions(alpha=0.1)
+    for index, name in enumerate(names):
         label, function, _ = functions[name]
         axes.plot(
             x,

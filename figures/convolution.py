@@ -14,7 +14,8 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
-from ankigen import BadParameter, figure
+from ankigen import BadParameter, figure, num
+from ankigen.checks import between
 from dlmath.convolution import (
     conv_output_size,
     conv_params,
@@ -25,15 +26,11 @@ from dlmath.convolution import (
 
 from . import _grid
 from ._grid import Grid
-from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+from ._style import COLORS, FONT_SIZE, new_figure, style_axes, text_num
 
 LIGHT_BLUE = "#cfe3f2"
 LIGHT_ORANGE = "#f6d5c1"
-
-
-def _math_count(value: int) -> str:
-    """Thousands grouped for mathtext, where a bare ',' would be followed by a space."""
-    return f"{value:,}".replace(",", "{,}")
+MAX_RATES = 4  # dilated kernels side by side on a phone
 
 
 def _fields(kernels: Sequence[int], strides: Sequence[int]) -> list[int]:
@@ -41,26 +38,19 @@ def _fields(kernels: Sequence[int], strides: Sequence[int]) -> list[int]:
     return [layer.field for layer in receptive_field(kernels, strides)]
 
 
-def _require(name: str, value: int, low: int, high: int) -> None:
-    if not low <= value <= high:
-        raise BadParameter(name, f"must be between {low} and {high}, got {value}")
-
-
 @figure("dilated-kernel")
-def dilated_kernel(rates: list[int] | None = None) -> Figure:
-    """The 9 taps of a 3x3 kernel spread r cells apart: the field grows, the taps do not.
-
-    `rates` defaults to [1, 2, 3] (None in the signature: a list default would be shared).
-    """
-    chosen = [1, 2, 3] if rates is None else rates
-    if not 1 <= len(chosen) <= 4 or not all(1 <= rate <= 5 for rate in chosen):
-        raise BadParameter("rates", "give 1 to 4 rates, each between 1 and 5")
-    fields = [effective_kernel_size(3, rate) for rate in chosen]
+def dilated_kernel(rates: Sequence[int] = (1, 2, 3)) -> Figure:
+    """The 9 taps of a 3x3 kernel spread r cells apart: the field grows, the taps do not."""
+    if not 1 <= len(rates) <= MAX_RATES:
+        raise BadParameter("rates", f"give 1 to {MAX_RATES} values, got {len(rates)}")
+    for rate in rates:
+        between("rates", rate, 1, 5)
+    fields = [effective_kernel_size(3, rate) for rate in rates]
     size = max(fields) + 2  # one free cell around the largest field
-    fig = new_figure(height=min(3.6 / len(chosen) + 0.8, 4.0))
+    fig = new_figure(height=min(3.6 / len(rates) + 0.8, 4.0))
     fig.suptitle("3×3 kernel: field $= r(k-1)+1$", fontsize=FONT_SIZE)
-    for index, (rate, field) in enumerate(zip(chosen, fields, strict=True)):
-        axes = fig.add_subplot(1, len(chosen), index + 1)
+    for index, (rate, field) in enumerate(zip(rates, fields, strict=True)):
+        axes = fig.add_subplot(1, len(rates), index + 1)
         _grid.canvas(axes)
         grid = Grid(size, size)
         start = (size - field) // 2
@@ -78,7 +68,7 @@ def dilated_kernel(rates: list[int] | None = None) -> Figure:
 @figure("receptive-field-growth")
 def receptive_field_growth(layers: int = 4) -> Figure:
     """3x3 stride-1 layers add 2 each; a stride-2 first layer doubles every later step."""
-    _require("layers", layers, 1, 10)
+    between("layers", layers, 1, 10)
     depth = np.arange(1, layers + 1)
     plain = _fields([3] * layers, [1] * layers)
     strided = _fields([3] * layers, [2] + [1] * (layers - 1))
@@ -112,10 +102,10 @@ def receptive_field_growth(layers: int = 4) -> Figure:
 @figure("conv-output-grid")
 def conv_output_grid(size: int = 5, kernel: int = 3, stride: int = 2, padding: int = 1) -> Figure:
     """Where the first windows sit on the padded input, and which output cells they make."""
-    _require("size", size, 1, 10)
-    _require("kernel", kernel, 1, 7)
-    _require("stride", stride, 1, 4)
-    _require("padding", padding, 0, 3)
+    between("size", size, 1, 10)
+    between("kernel", kernel, 1, 7)
+    between("stride", stride, 1, 4)
+    between("padding", padding, 0, 3)
     padded = size + 2 * padding
     if kernel > padded:
         raise BadParameter("kernel", f"must fit the padded input ({padded}), got {kernel}")
@@ -189,9 +179,9 @@ def _kernel_row(
 @figure("depthwise-separable")
 def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int = 3) -> Figure:
     """Weight counts (no bias) of a standard convolution vs depthwise + pointwise (MobileNet)."""
-    _require("channels_in", channels_in, 1, 64)
-    _require("channels_out", channels_out, 1, 64)
-    _require("kernel", kernel, 1, 11)
+    between("channels_in", channels_in, 1, 64)
+    between("channels_out", channels_out, 1, 64)
+    between("kernel", kernel, 1, 11)
     weights = separable_cost(channels_in, channels_out, kernel)  # MACs at one position
     standard, depthwise, pointwise = weights.standard, weights.depthwise, weights.pointwise
     separable = weights.separable
@@ -203,7 +193,7 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
     rows = (
         (
             f"standard: ${channels_out}\\times({kernel}\\times{kernel}\\times{channels_in})$",
-            f"${channels_out}\\cdot{kernel}^2\\cdot{channels_in}={_math_count(standard)}$",
+            f"${channels_out}\\cdot{kernel}^2\\cdot{channels_in}={num(standard)}$",
             channels_out,
             [channel_colors],
             1.0,
@@ -211,7 +201,7 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
         ),
         (
             f"depthwise: ${channels_in}\\times({kernel}\\times{kernel}\\times1)$",
-            f"${channels_in}\\cdot{kernel}^2={_math_count(depthwise)}$",
+            f"${channels_in}\\cdot{kernel}^2={num(depthwise)}$",
             channels_in,
             [[color] for color in channel_colors],
             1.0,
@@ -219,7 +209,7 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
         ),
         (
             f"pointwise: ${channels_out}\\times(1\\times1\\times{channels_in})$",
-            f"${channels_in}\\cdot{channels_out}={_math_count(pointwise)}$",
+            f"${channels_in}\\cdot{channels_out}={num(pointwise)}$",
             channels_out,
             [channel_colors],
             0.45,
@@ -236,8 +226,8 @@ def depthwise_separable(channels_in: int = 3, channels_out: int = 4, kernel: int
     axes.text(
         0,
         top + 0.1,
-        f"separable ${_math_count(depthwise)}+{_math_count(pointwise)}={_math_count(separable)}$"
-        f" = {separable / standard:.0%} of {standard:,}",
+        f"separable ${num(depthwise)}+{num(pointwise)}={num(separable)}$"
+        f" = {text_num(100 * separable / standard, digits=2)}% of {text_num(standard)}",
         fontsize=FONT_SIZE - 1,
         va="bottom",
         color=COLORS[1],

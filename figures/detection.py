@@ -11,7 +11,7 @@ from matplotlib.patches import Rectangle
 from ankigen import BadParameter, figure
 from dlmath.detection import nms_rounds
 
-from ._style import COLORS, FONT_SIZE, new_figure
+from ._style import COLORS, FONT_SIZE, new_figure, text_num, two_decimals
 
 Array = np.ndarray
 # Two objects, three or four detections each: (x1, y1, x2, y2) in image coordinates (y down).
@@ -76,7 +76,9 @@ def nms(iou_threshold: float = 0.5) -> Figure:
     """Top: every detection with its score; bottom: the boxes greedy NMS keeps (solid) and
     the ones it discards (dashed, with their IoU against the kept box that removed them)."""
     if not 0 < iou_threshold <= 1:
-        raise BadParameter("iou_threshold", "must be in (0, 1]")
+        raise BadParameter(
+            "iou_threshold", f"must be between 0 (excluded) and 1, got {iou_threshold:g}"
+        )
     rounds = nms_rounds(BOXES, SCORES, iou_threshold)
     keep = [step.kept for step in rounds]
     # Each removed box's IoU with the kept box that removed it.
@@ -89,17 +91,17 @@ def nms(iou_threshold: float = 0.5) -> Figure:
     fig = new_figure(height=3.92)
     before, after = fig.subplots(2, 1)
     _image_axes(before, f"{len(BOXES)} detections with scores")
-    _image_axes(after, f"after NMS (IoU > {iou_threshold:g} removed): {len(keep)} kept")
+    _image_axes(after, f"after NMS (IoU > {text_num(iou_threshold)} removed): {len(keep)} kept")
     for index, (box, score) in enumerate(zip(BOXES, SCORES, strict=True)):
         color = COLORS[index]
         _box(before, box, color)
-        _label(before, box, LABEL_CORNERS[index], f"{score:.2f}", color)
+        _label(before, box, LABEL_CORNERS[index], two_decimals(score), color)
         if index in keep:
             _box(after, box, color)
-            _label(after, box, LABEL_CORNERS[index], f"{score:.2f}", color)
+            _label(after, box, LABEL_CORNERS[index], two_decimals(score), color)
         else:
             _box(after, box, "#999999", dashed=True)
             # On the other edge than its score: the kept boxes' scores sit there.
             corner = {"t": "b", "b": "t"}[LABEL_CORNERS[index][0]] + LABEL_CORNERS[index][1]
-            _label(after, box, corner, f"IoU {removed_iou[index]:.2f}", "#555555")
+            _label(after, box, corner, f"IoU {two_decimals(removed_iou[index])}", "#555555")
     return fig

@@ -4,10 +4,13 @@ and the gradient of cross-entropy vs squared error through a sigmoid output."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from matplotlib.figure import Figure
 
-from ankigen import BadParameter, figure
+from ankigen import figure
+from ankigen.checks import between
 from dlmath.activations import sigmoid
 from dlmath.losses import (
     cross_entropy_logit_gradient,
@@ -17,7 +20,7 @@ from dlmath.losses import (
     squared_error_logit_gradient,
 )
 
-from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+from ._style import COLORS, FONT_SIZE, new_figure, one_colour_each, style_axes, text_num
 
 
 @figure("regression-losses")
@@ -25,18 +28,18 @@ def regression_losses(delta: float = 1.0) -> Figure:
     """MAE, MSE and smooth L1 (beta = delta) against the error x = prediction - target
     (left), and their gradients (right): smooth L1 is MSE-like near 0, MAE-like beyond
     delta, so its gradient is bounded like MAE's yet smooth at 0 like MSE's."""
-    if not 0.1 <= delta <= 3.0:
-        raise BadParameter("delta", "must be between 0.1 and 3")
+    between("delta", delta, 0.1, 3.0)
     limit = max(3.0, 2.0 * delta)
     x = np.linspace(-limit, limit, 241)
     # MAE's gradient jumps at 0: a gap there, not a vertical line.
     mae_gradient = np.where(x == 0, np.nan, np.sign(x))
+    smooth_label = f"smooth L1 (β={text_num(delta)})"
     # (label, loss, gradient, style, width): smooth L1 goes last and thinner, so MAE's
     # wider line stays visible where the two coincide (|x| > delta).
     curves = (
         ("MAE", np.abs(x), mae_gradient, "-", 3.2),
         ("MSE", x**2, 2.0 * x, "--", 2.0),
-        (f"smooth L1 (β={delta:g})", smooth_l1(x, delta), smooth_l1_gradient(x, delta), "-", 1.6),
+        (smooth_label, smooth_l1(x, delta), smooth_l1_gradient(x, delta), "-", 1.6),
     )
     fig = new_figure(height=2.72)
     loss_axes, gradient_axes = fig.subplots(1, 2)
@@ -58,22 +61,20 @@ def regression_losses(delta: float = 1.0) -> Figure:
 
 
 @figure("focal-loss")
-def focal_loss_figure(gammas: list[float] | None = None) -> Figure:
-    """Loss vs the probability of the true class for several gamma (default 0, 0.5, 1, 2, 5),
-    as Lin et al. 2017 Fig. 1: gamma > 0 shrinks the loss of well-classified examples."""
-    chosen = gammas if gammas is not None else [0.0, 0.5, 1.0, 2.0, 5.0]
-    if not 1 <= len(chosen) <= len(COLORS):
-        raise BadParameter("gammas", f"give 1 to {len(COLORS)} values")
-    if any(not 0 <= gamma <= 10 for gamma in chosen):
-        raise BadParameter("gammas", "every gamma must be between 0 and 10")
+def focal_loss_figure(gammas: Sequence[float] = (0.0, 0.5, 1.0, 2.0, 5.0)) -> Figure:
+    """Loss vs the probability of the true class for several gamma, as Lin et al. 2017
+    Fig. 1: gamma > 0 shrinks the loss of well-classified examples."""
+    one_colour_each("gammas", len(gammas))
+    for gamma in gammas:
+        between("gammas", gamma, 0, 10)
     p_t = np.linspace(0.005, 1.0, 200)
     fig = new_figure(height=2.56)
     axes = fig.add_subplot()
     style_axes(axes, xlabel="$p_t$ (probability of true class)", ylabel="loss")
     axes.axvspan(0.5, 1.0, color="#eeeeee", zorder=0)
     axes.text(0.75, 3.2, "well-\nclassified", ha="center", fontsize=FONT_SIZE - 2)
-    for index, gamma in enumerate(chosen):
-        label = f"γ={gamma:g}" + (" (CE)" if gamma == 0 else "")
+    for index, gamma in enumerate(gammas):
+        label = f"γ={text_num(gamma)}" + (" (CE)" if gamma == 0 else "")
         axes.plot(p_t, focal_loss(p_t, gamma), color=COLORS[index], linewidth=2.0, label=label)
     axes.set_xlim(0.0, 1.0)
     axes.set_ylim(0.0, 5.0)

@@ -15,13 +15,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from ankigen import BadParameter, figure
+from ankigen import BadParameter, figure, num
+from ankigen.checks import between
 from dlmath.optimizers import Gradient, adagrad, adam, rmsprop, sgd
 
-from ._style import COLORS, FONT_SIZE, new_figure
+from ._style import COLORS, FONT_SIZE, new_figure, text_num
 
 Array = np.ndarray
 MAX_STEPS = 500
+MAX_MARKED_STEPS = 50  # loss-contours marks every step: more would crowd the plot
+MOMENTUM = 0.9  # mu of Momentum and NAG in the six-panel figures
 PANEL = "#f3f3f3"
 
 
@@ -43,7 +46,7 @@ class Optimizer:
 
     @property
     def label(self) -> str:
-        return f"{self.name}, $\\eta$={self.lr:g}"
+        return f"{self.name}, $\\eta$={text_num(self.lr)}"
 
     def path(self, grad: Gradient, start: Array, steps: int) -> Array:
         """The visited points p_0..p_steps, as torch.optim (its defaults) would visit them."""
@@ -57,9 +60,18 @@ class Optimizer:
         return sgd(grad, start, self.lr, steps, self.momentum, nesterov).params
 
 
-def _check_steps(steps: int, most: int = MAX_STEPS) -> None:
-    if not 1 <= steps <= most:
-        raise BadParameter("steps", f"must be between 1 and {most}")
+# One learning rate per optimizer, in OPTIMIZER_NAMES order: SGD, Momentum, NAG, AdaGrad,
+# RMSProp, Adam.
+LearningRates = tuple[float, float, float, float, float, float]
+
+
+def _six_optimizers(lrs: LearningRates) -> tuple[Optimizer, ...]:
+    """The six optimizers, each with its learning rate; Momentum and NAG with mu = MOMENTUM."""
+    with_momentum = ("Momentum", "NAG")
+    return tuple(
+        Optimizer(name, lr, MOMENTUM if name in with_momentum else 0.0)
+        for name, lr in zip(OPTIMIZER_NAMES, lrs, strict=True)
+    )
 
 
 def _quadratic_grad(scale_y: float) -> Gradient:
@@ -142,16 +154,16 @@ def loss_contours(condition: float = 10.0, steps: int = 20, lr: float = 0.18) ->
     elongated ones each step multiplies y by (1 - lr*condition), which zig-zags when
     lr*condition > 1 and diverges when it is >= 2, so lr must stay small and x crawls.
     """
-    if not 1 <= condition <= 100:
-        raise BadParameter("condition", "must be between 1 and 100")
-    _check_steps(steps, most=50)  # every step is marked: more would crowd the plot
+    between("condition", condition, 1, 100)
+    between("steps", steps, 1, MAX_MARKED_STEPS)
     if not 0 < lr * condition < 2:
+        limit = f"2/condition = {2 / condition:.3g}"
         raise BadParameter(
-            "lr", f"needs 0 < lr*condition < 2 to converge along y (lr < {2 / condition:.3g})"
+            "lr", f"must be between 0 and {limit} (both excluded) to converge along y, got {lr:g}"
         )
     start = np.array([-4.0, 2.0])
     fig = new_figure(height=4.4)  # the two panels stacked: a phone is narrow
-    panels = ((1.0, "round: $x^2+y^2$"), (condition, f"elongated: $x^2+{condition:g}y^2$"))
+    panels = ((1.0, "round: $x^2+y^2$"), (condition, f"elongated: $x^2+{num(condition)}y^2$"))
     for row, (scale_y, title) in enumerate(panels):
         axes = fig.add_subplot(2, 1, row + 1)
         # Levels through points (0, 0.25..2) of each surface, so both panels have 6 rings.
@@ -161,7 +173,7 @@ def loss_contours(condition: float = 10.0, steps: int = 20, lr: float = 0.18) ->
         _draw_path(axes, sgd(_quadratic_grad(scale_y), start, lr, steps).params, COLORS[1], True)
         axes.plot(0, 0, marker="*", color="black", markersize=9)
         _plain_axes(axes, title, (-4.6, 1.2), (-2.4, 2.4))
-        axes.set_xlabel(f"{steps} steps, $\\eta$={lr:g}", fontsize=FONT_SIZE - 2)
+        axes.set_xlabel(f"{steps} steps, $\\eta$={text_num(lr)}", fontsize=FONT_SIZE - 2)
     return fig
 
 
@@ -205,16 +217,9 @@ def optimizer_paths(steps: int = 60) -> Figure:
     lr < 2/20 along y; momentum and NAG (mu = 0.9) damp the zig-zag and speed up along x;
     AdaGrad, RMSProp and Adam rescale each coordinate by its gradient history.
     """
-    _check_steps(steps)
+    between("steps", steps, 1, MAX_STEPS)
     scale_y = 20.0
-    optimizers = (
-        Optimizer("SGD", 0.09),
-        Optimizer("Momentum", 0.02, 0.9),
-        Optimizer("NAG", 0.02, 0.9),
-        Optimizer("AdaGrad", 1.0),
-        Optimizer("RMSProp", 0.1),
-        Optimizer("Adam", 0.2),
-    )
+    optimizers = _six_optimizers((0.09, 0.02, 0.02, 1.0, 0.1, 0.2))
 
     def background(axes: Axes) -> None:
         _ellipses(axes, scale_y, (0.3, 1.2, 3.0))  # whole rings inside the panel
@@ -228,7 +233,10 @@ def optimizer_paths(steps: int = 60) -> Figure:
         steps,
         ((-4.5, 2.6), (-2.0, 2.0)),
     )
-    fig.suptitle(f"$f=(x^2+{scale_y:g}y^2)/2$, {steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE)
+    fig.suptitle(
+        f"$f=(x^2+{num(scale_y)}y^2)/2$, {steps} steps, $\\mu$={text_num(MOMENTUM)}",
+        fontsize=FONT_SIZE,
+    )
     return fig
 
 
@@ -242,15 +250,8 @@ def optimizer_saddle(steps: int = 60) -> Figure:
     gradient gives a step of about lr and they escape at once. Each panel notes the first
     step t with |y| > 1 (escaped), or |y| at the end.
     """
-    _check_steps(steps)
-    optimizers = (
-        Optimizer("SGD", 0.05),
-        Optimizer("Momentum", 0.05, 0.9),
-        Optimizer("NAG", 0.05, 0.9),
-        Optimizer("AdaGrad", 0.3),
-        Optimizer("RMSProp", 0.02),
-        Optimizer("Adam", 0.05),
-    )
+    between("steps", steps, 1, MAX_STEPS)
+    optimizers = _six_optimizers((0.05, 0.05, 0.05, 0.3, 0.02, 0.05))
 
     limits = ((-1.2, 1.3), (-0.6, 1.6))
 
@@ -262,12 +263,16 @@ def optimizer_saddle(steps: int = 60) -> Figure:
         escaped = np.flatnonzero(np.abs(path[:, 1]) > 1)
         if escaped.size:
             return f"$|y|>1$: t={escaped[0]}"
-        return f"t={steps}: $|y|$={abs(path[-1, 1]):.2g}"
+        return f"t={steps}: $|y|$={text_num(abs(path[-1, 1]), digits=2)}"
 
     def grad(p: Array, _t: int) -> Array:
         return np.array([2 * p[0], -2 * p[1]])
 
     start = np.array([1.0, 1e-3])
     fig = _optimizer_grid(optimizers, background, grad, start, steps, limits, note, height=5.4)
-    fig.suptitle(f"$f=x^2-y^2$ from (1, 0.001)\n{steps} steps, $\\mu$=0.9", fontsize=FONT_SIZE - 1)
+    fig.suptitle(
+        f"$f=x^2-y^2$ from ({text_num(start[0])}, {text_num(start[1])})\n"
+        f"{steps} steps, $\\mu$={text_num(MOMENTUM)}",
+        fontsize=FONT_SIZE - 1,
+    )
     return fig

@@ -15,7 +15,7 @@ from matplotlib.patches import Ellipse, Patch, Polygon
 
 from ankigen import figure
 
-from ._style import COLORS, FONT_SIZE, new_figure
+from ._style import COLORS, FONT_SIZE, new_figure, text_num
 
 Array = np.ndarray
 # Loss (w - W_STAR)^T A (w - W_STAR): curvature 1 along -30 degrees, 5 across it.
@@ -62,10 +62,6 @@ def _contours(axes: Axes, levels: list[float]) -> None:
         )
 
 
-def _coordinate(value: float) -> str:
-    return "0" if abs(value) < 1e-9 else f"{value:.2g}"
-
-
 def _panel(axes: Axes, order: int) -> None:
     ball: Patch = (
         Polygon([(1, 0), (0, 1), (-1, 0), (0, -1)], closed=True)
@@ -80,7 +76,8 @@ def _panel(axes: Axes, order: int) -> None:
     axes.plot(*W_STAR, "o", color=COLORS[1], markersize=4)
     axes.text(W_STAR[0] + 0.12, W_STAR[1], "$\\hat w$", fontsize=FONT_SIZE, va="center")
     axes.plot(*best, "o", color="black", markersize=5)
-    label = f"({_coordinate(best[0])}, {_coordinate(best[1])})"
+    shown = np.round(best, 9)  # the search's rounding noise (1e-16 off an axis) is 0
+    label = f"({text_num(shown[0], digits=2)}, {text_num(shown[1], digits=2)})"
     axes.text(
         best[0] - 0.1,
         best[1] + 0.15,

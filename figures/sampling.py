@@ -9,12 +9,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ankigen import BadParameter, figure
+from ankigen import BadParameter, figure, num
+from ankigen.checks import between
+from dlmath.convolution import transposed_conv_output_size
 from dlmath.resampling import average_pool, bilinear, max_pool, max_unpool, zero_insert
 
 from . import _grid
 from ._grid import Grid
-from ._style import COLORS, FONT_SIZE, new_figure
+from ._style import COLORS, FONT_SIZE, new_figure, text_num
 
 # Light tints of the Okabe-Ito blue, vermillion, green and pink: one per pooling window.
 TINTS = ("#cfe3f2", "#f6d5c1", "#c8eadf", "#f2d9e8")
@@ -23,6 +25,7 @@ POOL_INPUT = np.array([[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [3, 4, 1, 6]], 
 UNPOOL_INPUT = np.array([[1, 5, 2, 0], [3, 2, 8, 4], [7, 0, 1, 3], [2, 6, 9, 2]], dtype=float)
 # Pixel values at the corners (x, y) = (0,0), (1,0), (0,1), (1,1) of the unit square.
 CORNER_VALUES = np.array([[10.0, 20.0], [30.0, 50.0]])  # [y][x]
+MAX_SPREAD = 15  # cells of the spread-out, padded input that fit a phone's width
 
 
 def _window_borders(axes: Axes, grid: Grid) -> None:
@@ -113,19 +116,17 @@ def max_unpooling() -> Figure:
 @figure("transposed-conv")
 def transposed_conv(size: int = 3, stride: int = 2, kernel: int = 3) -> Figure:
     """A transposed convolution is a plain convolution over a spread-out, padded input."""
-    if not 1 <= size <= 5:
-        raise BadParameter("size", f"must be between 1 and 5, got {size}")
-    if not 1 <= stride <= 3:
-        raise BadParameter("stride", f"must be between 1 and 3, got {stride}")
-    if not 1 <= kernel <= 4:
-        raise BadParameter("kernel", f"must be between 1 and 4, got {kernel}")
-    drawn = (size - 1) * stride + 1 + 2 * (kernel - 1)
-    if drawn > 15:
-        raise BadParameter("size", f"the spread-out input is {drawn} cells wide: at most 15 fit")
+    between("size", size, 1, 5)
+    between("stride", stride, 1, 3)
+    between("kernel", kernel, 1, 4)
     values = np.arange(1, size * size + 1, dtype=float).reshape(size, size)
     spread = zero_insert(values, stride, kernel)
     padded = spread.shape[0]
-    out = padded - kernel + 1  # stride-1 convolution over the spread input
+    if padded > MAX_SPREAD:
+        raise BadParameter(
+            "size", f"the spread-out input is {padded} cells wide: at most {MAX_SPREAD} fit"
+        )
+    out = transposed_conv_output_size(size, kernel, stride, padding=0, output_padding=0, dilation=1)
     fig = new_figure(height=2.88)
     axes = fig.add_subplot()
     _grid.canvas(axes)
@@ -158,10 +159,8 @@ def transposed_conv(size: int = 3, stride: int = 2, kernel: int = 3) -> Figure:
 @figure("bilinear-interpolation")
 def bilinear_interpolation(x: float = 0.3, y: float = 0.6) -> Figure:
     """Each corner's weight is the area of the rectangle opposite it, so the weights sum to 1."""
-    if not 0 <= x <= 1:
-        raise BadParameter("x", f"must be in [0, 1], got {x}")
-    if not 0 <= y <= 1:
-        raise BadParameter("y", f"must be in [0, 1], got {y}")
+    between("x", x, 0, 1)
+    between("y", y, 0, 1)
     weights, value = bilinear(CORNER_VALUES, x, y)
     fig = new_figure(height=2.4)
     axes = fig.add_subplot()
@@ -179,12 +178,12 @@ def bilinear_interpolation(x: float = 0.3, y: float = 0.6) -> Figure:
                 (left, bottom), right - left, top - bottom, facecolor=TINTS[index], edgecolor="none"
             )
         )
-        weight = _grid.number(float(weights[cy, cx]))
+        weight = float(weights[cy, cx])
         if min(right - left, top - bottom) > 0.12:
             axes.text(
                 (left + right) / 2,
                 (bottom + top) / 2,
-                weight,
+                text_num(weight, _grid.CELL_DIGITS),
                 ha="center",
                 va="center",
                 fontsize=FONT_SIZE - 2,
@@ -194,20 +193,20 @@ def bilinear_interpolation(x: float = 0.3, y: float = 0.6) -> Figure:
         axes.text(  # diagonally outside the corner, clear of its dot
             cx + (0.13 if cx else -0.13),
             cy + (0.11 if cy else -0.11),
-            _grid.number(float(CORNER_VALUES[cy, cx])),
+            text_num(float(CORNER_VALUES[cy, cx]), _grid.CELL_DIGITS),
             ha="center",
             va="center",
             fontsize=FONT_SIZE,
             color=colors[index],
         )
-        lines.append(f"${formulas[index]}={weight}$")
+        lines.append(f"${formulas[index]}={num(weight, _grid.CELL_DIGITS)}$")
     axes.add_patch(Rectangle((0, 0), 1, 1, facecolor="none", edgecolor="#555555"))
     axes.plot([x, x], [0, 1], [0, 1], [y, y], color="#555555", linewidth=0.8, linestyle="--")
     axes.plot([x], [y], marker="o", markersize=7, color="black")
-    lines.append(f"$f=\\sum w\\,f={_grid.number(value)}$")
+    lines.append(f"$f=\\sum w\\,f={num(value)}$")
     for row, (line, color) in enumerate(zip(lines, (*colors, "black"), strict=True)):
         axes.text(1.25, 0.9 - 0.2 * row, line, va="center", fontsize=FONT_SIZE - 1, color=color)
-    axes.set_title(f"$(x, y)=({_grid.number(x)}, {_grid.number(y)})$", fontsize=FONT_SIZE)
+    axes.set_title(f"$(x, y)=({num(x)}, {num(y)})$", fontsize=FONT_SIZE)
     axes.set_xlim(-0.2, 2.4)
     axes.set_ylim(-0.2, 1.2)
     return fig

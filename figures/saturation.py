@@ -8,19 +8,17 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ankigen import BadParameter, figure
+from ankigen import figure, num
+from ankigen.checks import between
 from dlmath.activations import sigmoid_chain_bound, sigmoid_derivative
 
-from ._style import COLORS, FONT_SIZE, new_figure, style_axes
-
-MAX_LAYERS = 40
+from ._style import COLORS, FONT_SIZE, MAX_LAYERS, new_figure, style_axes, text_num
 
 
 @figure("sigmoid-saturation")
 def sigmoid_saturation(layers: int = 10) -> Figure:
     """Left: σ'(x) with its maximum marked. Right: 0.25^n on a log axis, n = 1..layers."""
-    if not 2 <= layers <= MAX_LAYERS:
-        raise BadParameter("layers", f"must be between 2 and {MAX_LAYERS}")
+    between("layers", layers, 2, MAX_LAYERS)
     fig = new_figure(height=2.6)
     left, right = fig.subplots(1, 2)
 
@@ -30,7 +28,7 @@ def sigmoid_saturation(layers: int = 10) -> Figure:
     peak = sigmoid_derivative(0.0)
     left.plot([0.0], [peak], "o", color=COLORS[1], markersize=7)
     left.annotate(
-        f"max {peak:g}",
+        f"max {text_num(peak)}",
         xy=(0.0, peak),
         xytext=(1.0, peak * 0.98),
         fontsize=FONT_SIZE - 1,
@@ -42,15 +40,14 @@ def sigmoid_saturation(layers: int = 10) -> Figure:
 
     n = np.arange(1, layers + 1)
     bound = sigmoid_chain_bound(layers)
-    style_axes(right, xlabel="layers n", title="$0.25^n$")
+    style_axes(right, xlabel="layers n", title=f"${num(peak)}^n$")
     right.plot(n, bound, "o-", color=COLORS[1], linewidth=1.8, markersize=4)
     right.set_yscale("log")
     right.set_ylim(bound[-1] / 1000, 1.0)  # room under the curve for the note
-    mantissa, exponent = f"{bound[-1]:.1e}".split("e")
     right.text(  # bottom left: the falling curve leaves it empty
         0.05,
         0.05,
-        f"$0.25^{{{layers}}}$\n$\\approx {mantissa}\\times 10^{{{int(exponent)}}}$",
+        f"${num(peak)}^{{{layers}}}$\n$\\approx {num(bound[-1], digits=2)}$",
         transform=right.transAxes,
         ha="left",
         va="bottom",

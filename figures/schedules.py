@@ -8,7 +8,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ankigen import BadParameter, figure
+from ankigen import figure
+from ankigen.checks import between
 from dlmath.schedules import (
     cosine_annealing,
     exponential_decay,
@@ -76,8 +77,7 @@ def lr_schedules(total_steps: int = 100) -> Figure:
     0.3T, 0.6T, 0.8T (values 1, 0.5, 0.25, 0.1); exponential r = 0.5 every D = T/4;
     natural exp k = 5/T; polynomial p = 2, D = T/4, end 0.1 lr0; warmup W = T/10.
     """
-    if not 20 <= total_steps <= 100_000:
-        raise BadParameter("total_steps", "must be between 20 and 100000")
+    between("total_steps", total_steps, 20, 100_000)
     big_t = float(total_steps)
     quarter = big_t / 4
     boundaries = [round(f * big_t) for f in (0.3, 0.6, 0.8)]

@@ -11,15 +11,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ankigen import BadParameter, figure
-from dlmath.initialization import InitScheme, init_std
+from ankigen.checks import at_least, between
+from dlmath.activations import relu
+from dlmath.initialization import SMALL_STD, InitScheme, init_std
+from dlmath.regularization import dropout_mask
 
-from ._style import COLORS, FONT_SIZE, new_figure, style_axes
+from ._style import COLORS, FONT_SIZE, MAX_LAYERS, new_figure, style_axes, text_num
 
 InitActivation = Literal["tanh", "relu"]
 WIDTH = 256
 BATCH = 512
 SEED = 0
-MAX_LAYERS = 40
 # Layer sizes of the dropout sketch: inputs, two hidden layers, outputs.
 NETWORK = (4, 5, 5, 2)
 
@@ -36,7 +38,7 @@ def activation_stds(
     for layer in range(layers):
         weights = rng.normal(0.0, std, size=(WIDTH, WIDTH))
         pre = hidden @ weights
-        hidden = np.tanh(pre) if activation == "tanh" else np.maximum(pre, 0.0)
+        hidden = np.tanh(pre) if activation == "tanh" else relu(pre)
         stds[layer] = hidden.std()
     return stds
 
@@ -46,10 +48,9 @@ def init_activation_stats(activation: InitActivation = "tanh", layers: int = 10)
     """Small random weights shrink the signal geometrically; Xavier keeps tanh layers
     near unit gain (Glorot & Bengio 2010), He keeps ReLU layers at a constant scale
     (He et al. 2015), because ReLU zeroes half of its inputs."""
-    if not 2 <= layers <= MAX_LAYERS:
-        raise BadParameter("layers", f"must be between 2 and {MAX_LAYERS}")
+    between("layers", layers, 2, MAX_LAYERS)
     schemes: tuple[tuple[InitScheme, str, str], ...] = (
-        ("small", "N(0, 0.01²)", "s"),
+        ("small", f"N(0, {text_num(SMALL_STD)}²)", "s"),
         ("xavier", "Xavier", "o"),
         ("he", "He", "^"),
     )
@@ -144,10 +145,10 @@ def _mark_early_stop(axes: Axes, epochs: np.ndarray, validation: np.ndarray) -> 
 
 
 def dropped_units(p: float, seed: int) -> list[np.ndarray]:
-    """One boolean mask per hidden layer: each unit dropped independently with
-    probability p (the p of torch.nn.Dropout: the probability of zeroing)."""
-    rng = np.random.default_rng(seed)
-    return [rng.random(size) < p for size in NETWORK[1:-1]]
+    """One boolean mask per hidden layer, True where a unit is dropped: dlmath's dropout mask
+    (p of torch.nn.Dropout, the probability of zeroing) over all hidden units at once."""
+    hidden = NETWORK[1:-1]
+    return np.split(~dropout_mask(sum(hidden), p, seed), np.cumsum(hidden)[:-1])
 
 
 def _draw_network(axes: Axes, dropped: list[np.ndarray]) -> None:
@@ -180,14 +181,13 @@ def dropout_network(p: float = 0.5, seed: int = 3) -> Figure:
     """Left the full 4-5-5-2 MLP, right one training step's thinned network (Srivastava
     et al. 2014, Fig. 1): hidden units dropped by a seeded Bernoulli(p) draw; inputs kept."""
     if not 0.0 <= p < 1.0:
-        raise BadParameter("p", "must be in [0, 1)")
-    if seed < 0:
-        raise BadParameter("seed", "must be 0 or more")
+        raise BadParameter("p", f"must be between 0 and 1 (excluded), got {p:g}")
+    at_least("seed", seed, 0)
     dropped = dropped_units(p, seed)
     fig = new_figure(height=2.4)
     full, thinned = fig.subplots(1, 2)
     _draw_network(full, [np.zeros_like(mask) for mask in dropped])
     _draw_network(thinned, dropped)
     full.set_title("standard", fontsize=FONT_SIZE + 1)
-    thinned.set_title(f"dropout p={p:g}", fontsize=FONT_SIZE + 1)
+    thinned.set_title(f"dropout p={text_num(p)}", fontsize=FONT_SIZE + 1)
     return fig

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from ankigen.checks import Vector, checked_values
+from ankigen import Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import Vector, between, checked_values
 from dlmath.activations import (
     naive_softmax,
     sigmoid,
@@ -21,6 +21,8 @@ from dlmath.activations import (
     sigmoid_derivative,
     stable_softmax,
 )
+
+from ._latex import signed_sum
 
 
 def _special(value: float) -> str:
@@ -71,7 +73,7 @@ def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> Wo
         Step(
             "指数之和 (sum of exponentials)",
             "S = \\sum_j e^{z_j-m}",
-            " + ".join(num(float(v)) for v in r.shifted_exp),
+            signed_sum(r.shifted_exp),
             num(r.total),
         ),
         Table(
@@ -120,8 +122,7 @@ def _key_layers(layers: int) -> list[int]:
 
 @worked_example("sigmoid-chain")
 def sigmoid_chain_example(layers: int = 10) -> WorkedExample:
-    if not 1 <= layers <= 100:
-        raise BadParameter("layers", "must be between 1 and 100")
+    between("layers", layers, 1, 100)
     bounds = sigmoid_chain_bound(layers)
     at_zero = sigmoid_derivative(0.0)
     grid = np.linspace(-10.0, 10.0, 2001)

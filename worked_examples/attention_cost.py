@@ -1,30 +1,25 @@
-"""Transformer sizes and costs: layer parameters, KV cache, online softmax, SwiGLU width and
-Swin window attention.
-
-Sources: Vaswani et al. 2017 (sections 3.2-3.3: projections, d_ff = 4 d_model); the parameter
-layout of torch.nn.TransformerEncoderLayer; Devlin et al. 2019 (BERT-base, section 3) with the
-released configuration (vocabulary 30522, 512 positions, 2 segment types); Shazeer 2019 (MQA)
-and Ainslie et al. 2023 (GQA) for the KV cache; Milakov & Gimelshein 2018 (online softmax) and
-Dao et al. 2022 (FlashAttention, section 3.1); Shazeer 2020 and Touvron et al. 2023 (SwiGLU
-width 2/3 * 4d, rounded up to a multiple of 256 in the LLaMA code); Liu et al. 2021 (Swin,
-equations 1 and 2).
-"""
+"""Transformer sizes and costs on cards: layer parameters, BERT-base, the KV cache, online
+softmax, the SwiGLU width and Swin window attention; the formulas (and their sources) are in
+dlmath.transformer."""
 
 from __future__ import annotations
-
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 from ankigen.checks import Vector, between, checked_values
 from dlmath.activations import stable_softmax
+from dlmath.layer_params import layernorm_params
+from dlmath.transformer import (
+    attention_parameters,
+    bert_parameters,
+    encoder_layer_parameters,
+    ffn_parameters,
+    kv_cache_bytes,
+    online_softmax,
+    swiglu_hidden,
+    swin_attention_cost,
+)
 
-from .transformer import attention_parameters
-
-MAX_SIZE = 10**7  # model sizes beyond this do not fit a table cell
+from ._params import dimensions
 
 GIB = 2**30
 
@@ -32,20 +27,9 @@ GIB = 2**30
 # --- parameters of one Transformer layer and of BERT-base -------------------------------
 
 
-def ffn_parameters(d_model: int, d_ff: int, bias: bool = True) -> int:
-    """Two linear maps d_model -> d_ff -> d_model."""
-    return 2 * d_model * d_ff + ((d_ff + d_model) if bias else 0)
-
-
-def encoder_layer_parameters(d_model: int, d_ff: int, bias: bool = True) -> int:
-    """Attention + FFN + two LayerNorms (gamma and beta each), as nn.TransformerEncoderLayer."""
-    return attention_parameters(d_model, bias) + ffn_parameters(d_model, d_ff, bias) + 4 * d_model
-
-
 @worked_example("transformer-layer-params")
 def transformer_layer_params_example(d_model: int = 768, d_ff: int = 3072) -> WorkedExample:
-    between("d_model", d_model, 1, MAX_SIZE)
-    between("d_ff", d_ff, 1, MAX_SIZE)
+    dimensions(d_model=d_model, d_ff=d_ff)
     attention = attention_parameters(d_model, bias=True)
     ffn = ffn_parameters(d_model, d_ff)
     total = encoder_layer_parameters(d_model, d_ff)
@@ -65,7 +49,12 @@ def transformer_layer_params_example(d_model: int = 768, d_ff: int = 3072) -> Wo
                 f"2\\times{num(d_model)}\\times{num(d_ff)} + {num(d_ff + d_model)}",
                 num(ffn),
             ),
-            Step("两个 LayerNorm ($\\gamma$, $\\beta$)", "2\\times 2d", "", num(4 * d_model)),
+            Step(
+                "两个 LayerNorm ($\\gamma$, $\\beta$)",
+                "2\\times 2d",
+                "",
+                num(2 * layernorm_params(d_model)),
+            ),
             Step("一层合计 (per layer)", "", "", num(total)),
             Step(
                 "只数权重矩阵 (weights only)",
@@ -83,35 +72,6 @@ def transformer_layer_params_example(d_model: int = 768, d_ff: int = 3072) -> Wo
     )
 
 
-@dataclass(frozen=True, slots=True)
-class BertCount:
-    embeddings: int
-    per_layer: int
-    layers: int
-    pooler: int
-
-    @property
-    def encoder(self) -> int:
-        return self.per_layer * self.layers
-
-    @property
-    def total(self) -> int:
-        return self.embeddings + self.encoder + self.pooler
-
-
-def bert_parameters(
-    layers: int, d_model: int, d_ff: int, vocab: int, positions: int, segments: int
-) -> BertCount:
-    """Token + position + segment embeddings and their LayerNorm, the layers, the pooler."""
-    embeddings = (vocab + positions + segments) * d_model + 2 * d_model
-    return BertCount(
-        embeddings,
-        encoder_layer_parameters(d_model, d_ff),
-        layers,
-        pooler=d_model * d_model + d_model,
-    )
-
-
 @worked_example("bert-params")
 def bert_params_example(
     layers: int = 12,
@@ -121,10 +81,7 @@ def bert_params_example(
     positions: int = 512,
     segments: int = 2,
 ) -> WorkedExample:
-    for name, value in (("layers", layers), ("d_model", d_model), ("d_ff", d_ff)):
-        between(name, value, 1, MAX_SIZE)
-    between("vocab", vocab, 1, MAX_SIZE)
-    between("positions", positions, 1, MAX_SIZE)
+    dimensions(layers=layers, d_model=d_model, d_ff=d_ff, vocab=vocab, positions=positions)
     between("segments", segments, 1, 100)
     count = bert_parameters(layers, d_model, d_ff, vocab, positions, segments)
     rows = vocab + positions + segments
@@ -140,7 +97,7 @@ def bert_params_example(
             Step(
                 "嵌入参数，再加 LN",
                 "(V + P + S)\\,d + 2d",
-                f"{num(rows)}\\times{num(d_model)} + {num(2 * d_model)}",
+                f"{num(rows)}\\times{num(d_model)} + {num(layernorm_params(d_model))}",
                 num(count.embeddings),
             ),
             Step("每层：注意力 + FFN + 2 个 LN (per layer)", "", "", num(count.per_layer)),
@@ -159,13 +116,6 @@ def bert_params_example(
 # --- KV cache --------------------------------------------------------------------------
 
 
-def kv_cache_bytes(
-    layers: int, kv_heads: int, head_dim: int, seq_len: int, batch: int, bytes_per_value: int
-) -> int:
-    """K and V (the 2), for every layer, KV head, channel, cached token and sequence."""
-    return 2 * layers * kv_heads * head_dim * seq_len * batch * bytes_per_value
-
-
 @worked_example("kv-cache-memory")
 def kv_cache_memory_example(
     layers: int = 32,
@@ -176,14 +126,7 @@ def kv_cache_memory_example(
     batch: int = 1,
     bytes_per_value: int = 2,
 ) -> WorkedExample:
-    for name, value in (
-        ("layers", layers),
-        ("heads", heads),
-        ("head_dim", head_dim),
-        ("seq_len", seq_len),
-        ("batch", batch),
-    ):
-        between(name, value, 1, MAX_SIZE)
+    dimensions(layers=layers, heads=heads, head_dim=head_dim, seq_len=seq_len, batch=batch)
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise BadParameter("kv_heads", f"must divide heads ({heads})")
     if bytes_per_value not in (1, 2, 4):
@@ -232,26 +175,6 @@ def kv_cache_memory_example(
 # --- online softmax (FlashAttention's merge of blocks) -----------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OnlineSoftmax:
-    max_a: float
-    sum_a: float
-    max_b: float
-    sum_b: float
-    max_all: float
-    sum_all: float
-    probabilities: Vector
-
-
-def online_softmax(block_a: Sequence[float], block_b: Sequence[float]) -> OnlineSoftmax:
-    """Each block keeps (max m, sum of e^{z - m}); merging rescales both sums to the new max."""
-    a, b = stable_softmax(block_a), stable_softmax(block_b)
-    m = max(a.shift, b.shift)
-    total = a.total * math.exp(a.shift - m) + b.total * math.exp(b.shift - m)
-    z = np.concatenate([np.asarray(block_a, float), np.asarray(block_b, float)])
-    return OnlineSoftmax(a.shift, a.total, b.shift, b.total, m, total, np.exp(z - m) / total)
-
-
 @worked_example("online-softmax")
 def online_softmax_example(
     block_a: list[float] | None = None, block_b: list[float] | None = None
@@ -295,7 +218,7 @@ def online_softmax_example(
             Table(
                 header=("$z$", "$e^{z-m}/\\ell$", "整体 softmax"),
                 rows=tuple(
-                    (f"${num(float(z))}$", f"${num(float(p))}$", f"${num(float(q))}$")
+                    (float(z), float(p), float(q))
                     for z, p, q in zip([*first, *second], merged.probabilities, full, strict=True)
                 ),
                 caption="分块合并与一次性 softmax 完全相同",
@@ -307,15 +230,9 @@ def online_softmax_example(
 # --- SwiGLU width ------------------------------------------------------------------------
 
 
-def swiglu_hidden(d_model: int, multiple_of: int) -> int:
-    """LLaMA's rule: int(2/3 * 4d), rounded up to a multiple of `multiple_of`."""
-    hidden = int(2 * (4 * d_model) / 3)
-    return multiple_of * ((hidden + multiple_of - 1) // multiple_of)
-
-
 @worked_example("swiglu-hidden")
 def swiglu_hidden_example(d_model: int = 4096, multiple_of: int = 256) -> WorkedExample:
-    between("d_model", d_model, 1, MAX_SIZE)
+    dimensions(d_model=d_model)
     between("multiple_of", multiple_of, 1, 4096)
     exact = 8 * d_model / 3
     hidden = swiglu_hidden(d_model, multiple_of)
@@ -348,16 +265,6 @@ def swiglu_hidden_example(d_model: int = 4096, multiple_of: int = 256) -> Worked
 
 
 # --- Swin windows --------------------------------------------------------
-
-
-def swin_attention_cost(height: int, width: int, channels: int, window: int) -> tuple[int, int]:
-    """Swin eq. (1) global MSA and eq. (2) window MSA: 4hwC^2 + 2(hw)^2 C vs 4hwC^2 + 2M^2 hwC."""
-    tokens = height * width
-    projections = 4 * tokens * channels * channels
-    return (
-        projections + 2 * tokens * tokens * channels,
-        projections + 2 * window * window * tokens * channels,
-    )
 
 
 @worked_example("swin-window-cost")

@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
+from ankigen.checks import between
 from dlmath.activations import sigmoid, sigmoid_derivative_from_output
+from dlmath.gradient_check import numeric_derivative, relative_error
 from dlmath.losses import (
     binary_cross_entropy,
     cross_entropy_logit_gradient,
@@ -25,11 +27,37 @@ from dlmath.losses import (
     squared_error_logit_gradient,
 )
 
+from ._latex import plain_tuple, pmatrix, stacked
+from ._params import positive_at_most
+
 Vector = npt.NDArray[np.float64]
 Loss = Literal["mse", "bce"]
-MAX_UNITS = 4
-MAX_VALUE = 100.0
+MAX_UNITS = 4  # inputs or hidden units: W1 is shown as a matrix, one column per input
+MAX_VALUE = 100.0  # weights and inputs: beyond this the sigmoids are flat and every step is 0
 _LOSS_NAMES = {"mse": "squared error", "bce": "cross-entropy"}
+
+
+class TwoLayerNet(TypedDict):
+    """The network and the one example (x, y) it is trained on, as the recipe takes them."""
+
+    x: list[float]
+    y: float
+    w1: list[list[float]]  # one row per hidden unit
+    b1: list[float]
+    w2: list[float]
+    b2: float
+
+
+# The network of backprop-two-layer's defaults, which gradient-check differentiates again.
+EXAMPLE_NET: TwoLayerNet = {
+    "x": [1.0, 0.5],
+    "y": 1.0,
+    "w1": [[0.5, -0.4], [0.3, 0.8]],
+    "b1": [0.1, -0.2],
+    "w2": [0.6, -0.5],
+    "b2": 0.2,
+}
+EXAMPLE_LR = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +100,20 @@ def loss_value(a2: float, y: float, loss: Loss) -> float:
     return binary_cross_entropy(a2, y)
 
 
-def backprop_two_layer(
-    x: list[float],
-    y: float,
-    w1: list[list[float]],
-    b1: list[float],
-    w2: list[float],
-    b2: float,
-    lr: float,
-    loss: Loss = "mse",
-) -> Backprop:
+def _arrays(net: TwoLayerNet) -> tuple[Vector, npt.NDArray[np.float64], Vector, Vector]:
+    """x, W1, b1, w2 as float64 arrays."""
+    return (
+        np.asarray(net["x"], dtype=np.float64),
+        np.asarray(net["w1"], dtype=np.float64),
+        np.asarray(net["b1"], dtype=np.float64),
+        np.asarray(net["w2"], dtype=np.float64),
+    )
+
+
+def backprop_two_layer(lr: float, loss: Loss = "mse", **net: Unpack[TwoLayerNet]) -> Backprop:
     """One forward pass, the chain rule backwards, and w <- w - lr * dL/dw."""
-    xs, m1, c1, m2 = (np.asarray(v, dtype=np.float64) for v in (x, w1, b1, w2))
+    xs, m1, c1, m2 = _arrays(net)
+    y, b2 = net["y"], net["b2"]
     z1, a1, z2, a2 = forward(xs, m1, c1, m2, b2)
     # dL/dz2: sigmoid' = a(1 - a); with cross-entropy it cancels the 1/(a(1 - a)) of dL/da2.
     if loss == "mse":
@@ -116,56 +146,35 @@ def backprop_two_layer(
 
 
 def _column(values: Vector) -> str:
-    return "\\begin{pmatrix}" + " \\\\ ".join(num(float(v)) for v in values) + "\\end{pmatrix}"
+    return pmatrix([[v] for v in values], gap="")
 
 
-def _matrix(rows: npt.NDArray[np.float64]) -> str:
-    body = " \\\\ ".join(" & ".join(num(float(v)) for v in row) for row in rows)
-    return "\\begin{pmatrix}" + body + "\\end{pmatrix}"
-
-
-def _check(
-    x: list[float], y: float, w1: list[list[float]], b1: list[float], w2: list[float], lr: float
-) -> None:
+def _check(net: TwoLayerNet, lr: float) -> None:
+    x, w1 = net["x"], net["w1"]
     if not 1 <= len(x) <= MAX_UNITS:
         raise BadParameter("x", f"needs 1 to {MAX_UNITS} inputs, got {len(x)}")
     if not 1 <= len(w1) <= MAX_UNITS or any(len(row) != len(x) for row in w1):
         raise BadParameter(
             "w1", f"one row per hidden unit (1 to {MAX_UNITS}), each with len(x) = {len(x)} weights"
         )
-    if len(b1) != len(w1):
+    if len(net["b1"]) != len(w1):
         raise BadParameter("b1", f"one bias per hidden unit: {len(w1)} values")
-    if len(w2) != len(w1):
+    if len(net["w2"]) != len(w1):
         raise BadParameter("w2", f"one weight per hidden unit: {len(w1)} values")
-    groups = {"x": x, "w1": [v for row in w1 for v in row], "b1": b1, "w2": w2}
+    groups = {"x": x, "w1": [v for row in w1 for v in row], "b1": net["b1"], "w2": net["w2"]}
     for name, values in groups.items():
-        if not all(math.isfinite(v) and abs(v) <= MAX_VALUE for v in values):
-            raise BadParameter(name, f"each value must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}]")
-    if not 0.0 <= y <= 1.0:
-        raise BadParameter("y", "the target of a sigmoid output lies in [0, 1]")
-    if not 0.0 < lr <= 10.0:
-        raise BadParameter("lr", "must be in (0, 10]")
+        for value in values:
+            between(name, value, -MAX_VALUE, MAX_VALUE)
+    between("y", net["y"], 0.0, 1.0)  # the target of a sigmoid output
+    positive_at_most("lr", lr, 10.0)
+    between("b2", net["b2"], -MAX_VALUE, MAX_VALUE)
 
 
-def _lines(terms: list[str]) -> str:
-    """A sum, one term a line: a phone has room for about one product of two numbers."""
-    if len(terms) == 1:
-        return terms[0]
-    return "\\begin{array}{l} " + " \\\\ {}+ ".join(terms) + " \\end{array}"
-
-
-def _forward_steps(
-    r: Backprop,
-    x: list[float],
-    y: float,
-    w1: list[list[float]],
-    b1: list[float],
-    w2: list[float],
-    b2: float,
-    loss: Loss,
-) -> list[Step]:
-    products = [f"{num_factor(w)}\\times{num(float(a))}" for w, a in zip(w2, r.a1, strict=True)]
-    weighted: Vector = np.asarray(w1, dtype=np.float64) @ np.asarray(x, dtype=np.float64)
+def _forward_steps(r: Backprop, net: TwoLayerNet, loss: Loss) -> list[Step]:
+    xs, m1, c1, m2 = _arrays(net)
+    y = net["y"]
+    products = [f"{num_factor(w)}\\times{num(float(a))}" for w, a in zip(m2, r.a1, strict=True)]
+    weighted: Vector = m1 @ xs
     if loss == "mse":
         loss_step = Step(
             "损失 (squared error)",
@@ -186,20 +195,20 @@ def _forward_steps(
         Step(
             "隐藏层加权输入 (weighted inputs)",
             "W^{(1)} x",
-            _matrix(np.asarray(w1, dtype=np.float64)) + _column(np.asarray(x, dtype=np.float64)),
+            pmatrix(m1, gap="") + _column(xs),
             _column(weighted),
         ),
         Step(
             "隐藏层线性 (hidden pre-activation)",
             "z^{(1)} = W^{(1)} x + b^{(1)}",
-            f"{_column(weighted)} + {_column(np.asarray(b1, dtype=np.float64))}",
+            f"{_column(weighted)} + {_column(c1)}",
             _column(r.z1),
         ),
         Step("隐藏层激活 (hidden activation)", "a^{(1)} = \\sigma(z^{(1)})", "", _column(r.a1)),
         Step(
             "输出层线性 (output pre-activation)",
             "z^{(2)} = w^{(2)} \\cdot a^{(1)} + b^{(2)}",
-            _lines([*products, num_factor(b2)]),
+            stacked(*products, num_factor(net["b2"])),
             num(r.z2),
         ),
         Step("输出 (output)", "a^{(2)} = \\sigma(z^{(2)})", f"\\sigma({num(r.z2)})", num(r.a2)),
@@ -279,43 +288,25 @@ def _backward_steps(r: Backprop, y: float, w2: list[float], loss: Loss) -> list[
     ]
 
 
-def _update_table(
-    r: Backprop, w1: list[list[float]], b1: list[float], w2: list[float], b2: float, lr: float
-) -> Table:
-    rows: list[tuple[str, str, str, str]] = []
-    for j, row in enumerate(w1):
-        for i, value in enumerate(row):
-            grad, new = float(r.grad_w1[j, i]), float(r.new_w1[j, i])
-            rows.append(
-                (
-                    f"$W^{{(1)}}_{{{j + 1}{i + 1}}}$",
-                    f"${num(value)}$",
-                    f"${num(grad)}$",
-                    f"${num(new)}$",
-                )
-            )
-    for j, value in enumerate(b1):
-        rows.append(
-            (
-                f"$b^{{(1)}}_{{{j + 1}}}$",
-                f"${num(value)}$",
-                f"${num(float(r.grad_b1[j]))}$",
-                f"${num(float(r.new_b1[j]))}$",
-            )
-        )
-    for j, value in enumerate(w2):
-        rows.append(
-            (
-                f"$w^{{(2)}}_{{{j + 1}}}$",
-                f"${num(value)}$",
-                f"${num(float(r.grad_w2[j]))}$",
-                f"${num(float(r.new_w2[j]))}$",
-            )
-        )
-    rows.append(("$b^{(2)}$", f"${num(b2)}$", f"${num(r.grad_b2)}$", f"${num(r.new_b2)}$"))
+def _update_table(r: Backprop, net: TwoLayerNet, lr: float) -> Table:
+    rows = [
+        *(
+            (f"$W^{{(1)}}_{{{j + 1}{i + 1}}}$", net["w1"][j][i], r.grad_w1[j, i], r.new_w1[j, i])
+            for j, i in np.ndindex(r.grad_w1.shape)
+        ),
+        *(
+            (f"$b^{{(1)}}_{{{j + 1}}}$", value, r.grad_b1[j], r.new_b1[j])
+            for j, value in enumerate(net["b1"])
+        ),
+        *(
+            (f"$w^{{(2)}}_{{{j + 1}}}$", value, r.grad_w2[j], r.new_w2[j])
+            for j, value in enumerate(net["w2"])
+        ),
+        ("$b^{(2)}$", net["b2"], r.grad_b2, r.new_b2),
+    ]
     return Table(
         header=("参数", "$\\theta$", "$\\partial L/\\partial\\theta$", "$\\theta'$"),
-        rows=tuple(rows),
+        rows=tuple((name, float(value), float(g), float(new)) for name, value, g, new in rows),
         caption=(
             "一步 SGD (one SGD step): "
             f"$\\theta' = \\theta - \\eta\\,\\partial L/\\partial\\theta$, $\\eta = {num(lr)}$"
@@ -325,23 +316,22 @@ def _update_table(
 
 @worked_example("backprop-two-layer")
 def backprop_two_layer_example(
-    x: list[float] = [1.0, 0.5],  # noqa: B006 - recipe defaults are read, never mutated
-    y: float = 1.0,
-    lr: float = 0.5,
-    w1: list[list[float]] = [[0.5, -0.4], [0.3, 0.8]],  # noqa: B006
-    b1: list[float] = [0.1, -0.2],  # noqa: B006
-    w2: list[float] = [0.6, -0.5],  # noqa: B006
-    b2: float = 0.2,
+    x: list[float] = EXAMPLE_NET["x"],
+    y: float = EXAMPLE_NET["y"],
+    lr: float = EXAMPLE_LR,
+    w1: list[list[float]] = EXAMPLE_NET["w1"],
+    b1: list[float] = EXAMPLE_NET["b1"],
+    w2: list[float] = EXAMPLE_NET["w2"],
+    b2: float = EXAMPLE_NET["b2"],
     loss: Loss = "mse",
 ) -> WorkedExample:
-    _check(x, y, w1, b1, w2, lr)
-    if not abs(b2) <= MAX_VALUE:
-        raise BadParameter("b2", f"must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}]")
-    r = backprop_two_layer(x, y, w1, b1, w2, b2, lr, loss)
+    net: TwoLayerNet = {"x": x, "y": y, "w1": w1, "b1": b1, "w2": w2, "b2": b2}
+    _check(net, lr)
+    r = backprop_two_layer(lr, loss, **net)
     steps: list[Step | Table] = [
-        *_forward_steps(r, x, y, w1, b1, w2, b2, loss),
+        *_forward_steps(r, net, loss),
         *_backward_steps(r, y, w2, loss),
-        _update_table(r, w1, b1, w2, b2, lr),
+        _update_table(r, net, lr),
         Step(
             "更新后损失 (loss after the step)",
             "L' = L(\\theta')",
@@ -355,7 +345,7 @@ def backprop_two_layer_example(
     return WorkedExample(
         title=(
             f"{sizes} sigmoid network, {_LOSS_NAMES[loss]}, "
-            f"$x = ({', '.join(num(v) for v in x)})$, $y = {num(y)}$, $\\eta = {num(lr)}$"
+            f"$x = {plain_tuple(x)}$, $y = {num(y)}$, $\\eta = {num(lr)}$"
         ),
         steps=tuple(steps),
     )
@@ -364,34 +354,14 @@ def backprop_two_layer_example(
 # --- numerical gradient check --------------------------------------------------------------
 
 
-def relative_error(analytic: float, numeric: float) -> float:
-    """|a - n| / max(|a|, |n|), the measure of CS231n's gradient-check notes (0 when both are 0)."""
-    scale = max(abs(analytic), abs(numeric))
-    return abs(analytic - numeric) / scale if scale > 0 else 0.0
-
-
-def numeric_derivative(f: Callable[[float], float], w: float, h: float, central: bool) -> float:
-    """(f(w + h) - f(w - h)) / 2h (central, error O(h^2)) or (f(w + h) - f(w)) / h (O(h))."""
-    if central:
-        return (f(w + h) - f(w - h)) / (2.0 * h)
-    return (f(w + h) - f(w)) / h
-
-
-def loss_of_first_weight(
-    x: list[float],
-    y: float,
-    w1: list[list[float]],
-    b1: list[float],
-    w2: list[float],
-    b2: float,
-) -> Callable[[float], float]:
+def loss_of_first_weight(**net: Unpack[TwoLayerNet]) -> Callable[[float], float]:
     """The squared-error loss of the two-layer network as a function of W1[0][0] alone."""
-    xs, c1, m2 = (np.asarray(v, dtype=np.float64) for v in (x, b1, w2))
+    xs, _, c1, m2 = _arrays(net)
 
     def loss(w: float) -> float:
-        m1 = np.array(w1, dtype=np.float64)
+        m1 = np.array(net["w1"], dtype=np.float64)
         m1[0, 0] = w
-        return loss_value(forward(xs, m1, c1, m2, b2)[3], y, "mse")
+        return loss_value(forward(xs, m1, c1, m2, net["b2"])[3], net["y"], "mse")
 
     return loss
 
@@ -402,17 +372,9 @@ def gradient_check_example(
 ) -> WorkedExample:
     if not 1 <= len(steps_h) <= 10 or not all(1e-12 <= h <= 1.0 for h in steps_h):
         raise BadParameter("steps_h", "1 to 10 step sizes, each in [1e-12, 1]")
-    net: dict[str, Any] = {
-        "x": [1.0, 0.5],
-        "y": 1.0,
-        "w1": [[0.5, -0.4], [0.3, 0.8]],
-        "b1": [0.1, -0.2],
-        "w2": [0.6, -0.5],
-        "b2": 0.2,
-    }
-    analytic = float(backprop_two_layer(**net, lr=0.5).grad_w1[0, 0])
-    f = loss_of_first_weight(**net)
-    w = net["w1"][0][0]
+    analytic = float(backprop_two_layer(EXAMPLE_LR, **EXAMPLE_NET).grad_w1[0, 0])
+    f = loss_of_first_weight(**EXAMPLE_NET)
+    w = EXAMPLE_NET["w1"][0][0]
     h0 = steps_h[len(steps_h) // 2]
     central = numeric_derivative(f, w, h0, central=True)
     rows = []
@@ -471,8 +433,7 @@ def checkpoint_memory_example(
     layers: int = 100,
     segments: list[int] = [2, 5, 10, 20, 50],  # noqa: B006 - recipe defaults are never mutated
 ) -> WorkedExample:
-    if not 4 <= layers <= 100_000:
-        raise BadParameter("layers", "must be 4 to 100,000")
+    between("layers", layers, 4, 100_000)
     if not 1 <= len(segments) <= 12 or not all(1 <= s <= layers for s in segments):
         raise BadParameter("segments", "1 to 12 segment lengths, each in 1..layers")
     best = round(math.sqrt(layers))
@@ -525,8 +486,7 @@ def bytes_per_parameter(parts: tuple[tuple[str, int], ...]) -> int:
 
 @worked_example("adam-memory")
 def adam_memory_example(params: float = 1e9) -> WorkedExample:
-    if not 1e3 <= params <= 1e13:
-        raise BadParameter("params", "must be 1e3 to 1e13 parameters")
+    between("params", params, 1e3, 1e13)
     mixed, full = bytes_per_parameter(MIXED_PRECISION_ADAM), bytes_per_parameter(FP32_ADAM)
     items: list[Step | Table] = [
         Table(

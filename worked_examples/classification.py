@@ -16,11 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import between
 from dlmath.activations import log_softmax
 from dlmath.losses import cross_entropy, smoothed_targets, soft_cross_entropy
 
+from ._params import MAX_TABLE_ROWS, bounded, class_index
+
 Vector = npt.NDArray[np.float64]
-MAX_CLASSES = 10  # one table row per class on a phone
 DEFAULT_TRUE_LOGIT = 3.0  # default logits: 3 for the target class, 0 elsewhere
 
 
@@ -55,18 +57,15 @@ def label_smoothing_example(
     target: int = 2,
     logits: list[float] | None = None,
 ) -> WorkedExample:
-    if not 2 <= classes <= MAX_CLASSES:
-        raise BadParameter("classes", f"must be between 2 and {MAX_CLASSES}")
-    if not 0.0 <= epsilon <= 1.0:
-        raise BadParameter("epsilon", "must be between 0 and 1 (as in PyTorch)")
-    if not 0 <= target < classes:
-        raise BadParameter("target", f"must be a class index from 0 to {classes - 1}")
+    between("classes", classes, 2, MAX_TABLE_ROWS)
+    between("epsilon", epsilon, 0.0, 1.0)  # as in PyTorch
+    class_index("target", target, classes)
     if logits is None:
         logits = _default_logits(classes, target)
     if len(logits) != classes:
         raise BadParameter("logits", f"needs one logit per class ({classes})")
-    if not all(math.isfinite(z) and abs(z) <= 1e3 for z in logits):
-        raise BadParameter("logits", "must be finite numbers of magnitude at most 1000")
+    for z in logits:
+        bounded(1e3, logits=z)
     result = label_smoothing_loss(logits, epsilon, target)
     on_target = float(result.targets[target])
     off_target = epsilon / classes

@@ -21,12 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, WorkedExample, num, num_factor, worked_example
-from ankigen.checks import at_least
+from ankigen.checks import at_least, between
 from dlmath.convolution import conv_output_size, correlate
+from dlmath.precision import FloatFormat, bytes_per_element
 
-from .convolution import bytes_per_element
-from .normalization import _stacked
-from .transformer import FloatFormat
+from ._latex import pmatrix, stacked
 
 Matrix = npt.NDArray[np.float64]
 
@@ -63,11 +62,6 @@ def conv_gradients(x: Matrix, w: Matrix, grad: Matrix) -> ConvGradients:
     )
 
 
-def _matrix(values: Matrix) -> str:
-    rows = " \\\\ ".join(" & ".join(num(float(v)) for v in row) for row in values)
-    return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
-
-
 def _square(name: str, values: Sequence[Sequence[float]], low: int, high: int) -> Matrix:
     size = len(values)
     if not low <= size <= high or any(len(row) != size for row in values):
@@ -79,7 +73,7 @@ def _square(name: str, values: Sequence[Sequence[float]], low: int, high: int) -
 
 
 def _products(terms: Sequence[tuple[float, float]]) -> str:
-    return _stacked(*(f"{num(a)}\\times{num_factor(b)}" for a, b in terms))
+    return stacked(*(f"{num(a)}\\times{num_factor(b)}" for a, b in terms))
 
 
 Part = Literal["input", "weight"]
@@ -103,10 +97,10 @@ def conv_backward_example(
     r = conv_gradients(xs, ws, gs)
     k = ws.shape[0]
     steps: list[Step] = [
-        Step("输入与卷积核 (input, kernel)", "X,\\ W", "", f"{_matrix(xs)},\\ {_matrix(ws)}"),
-        Step("前向：互相关 (forward, cross-correlation)", "Y = X \\star W", "", _matrix(r.output)),
+        Step("输入与卷积核 (input, kernel)", "X,\\ W", "", f"{pmatrix(xs)},\\ {pmatrix(ws)}"),
+        Step("前向：互相关 (forward, cross-correlation)", "Y = X \\star W", "", pmatrix(r.output)),
         Step(
-            "上游梯度 (upstream gradient)", "G = \\frac{\\partial L}{\\partial Y}", "", _matrix(gs)
+            "上游梯度 (upstream gradient)", "G = \\frac{\\partial L}{\\partial Y}", "", pmatrix(gs)
         ),
     ]
     if part == "input":
@@ -123,19 +117,19 @@ def conv_backward_example(
                 "卷积核旋转 180° (rotate the kernel)",
                 "\\operatorname{rot180}(W)",
                 "",
-                _matrix(r.rotated),
+                pmatrix(r.rotated),
             ),
             Step(
                 f"$G$ 四周补 $k-1 = {k - 1}$ 圈 0 (pad)",
                 "\\tilde G = \\operatorname{pad}(G,\\ k-1)",
                 "",
-                _matrix(r.padded_grad),
+                pmatrix(r.padded_grad),
             ),
             Step(
                 "输入梯度 = 完整卷积 (input gradient, full convolution)",
                 "\\frac{\\partial L}{\\partial X} = \\tilde G \\star \\operatorname{rot180}(W)",
                 "",
-                _matrix(r.grad_input),
+                pmatrix(r.grad_input),
             ),
             Step(
                 f"验算 $x_{{{i}{j}}}$：它参与过的每个输出 × 当时乘的权重 (check one entry)",
@@ -152,7 +146,7 @@ def conv_backward_example(
                 "权重梯度 = 输入与 $G$ 的互相关 (weight gradient)",
                 "\\frac{\\partial L}{\\partial W} = X \\star G",
                 "",
-                _matrix(r.grad_weight),
+                pmatrix(r.grad_weight),
             ),
             Step(
                 "验算 $w_{00}$：它在每个输出位置乘过的输入 (check one entry)",
@@ -297,10 +291,8 @@ def winograd_multiplications(m: int, r: int) -> tuple[int, int]:
 
 @worked_example("winograd-count")
 def winograd_count_example(m: int = 2, r: int = 3) -> WorkedExample:
-    if not 1 <= m <= 8:
-        raise BadParameter("m", "output tile side must be 1 to 8")
-    if not 1 <= r <= 7:
-        raise BadParameter("r", "filter side must be 1 to 7")
+    between("m", m, 1, 8)  # the output tile's side
+    between("r", r, 1, 7)  # the filter's side
     direct, fast = winograd_multiplications(m, r)
     return WorkedExample(
         title=(

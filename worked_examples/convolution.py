@@ -26,43 +26,68 @@ from dlmath.convolution import (
     transposed_conv_output_size,
 )
 from dlmath.layer_params import linear_params
+from dlmath.precision import FloatFormat, bytes_per_element
 
-from .transformer import LAYOUTS, FloatFormat
+from ._params import MAX_TABLE_ROWS, counts
 
-MAX_LAYERS = 10  # a table a phone can show
+
+def _check_layer(size: int, kernel: int, stride: int, padding: int, dilation: int) -> None:
+    """Conv2d's and ConvTranspose2d's shape parameters, as PyTorch accepts them."""
+    counts(size=size, kernel=kernel, stride=stride)
+    at_least("padding", padding, 0)
+    counts(dilation=dilation)
+
+
+def _floored(n: str, padding: str, kernel: str, stride: str) -> str:
+    """Conv2d's output size, floor((n + 2p - k) / s) + 1, with these symbols or numbers."""
+    return f"\\left\\lfloor \\frac{{{n} + 2{padding} - {kernel}}}{{{stride}}} \\right\\rfloor + 1"
+
+
+@dataclass(frozen=True, slots=True)
+class _Kernel:
+    """A (dilated) kernel's span k', its symbol, and the step that computes it, if any."""
+
+    effective: int
+    symbol: str
+    steps: list[Step]
+
+
+def _kernel(kernel: int, dilation: int) -> _Kernel:
+    effective = effective_kernel_size(kernel, dilation)
+    if dilation == 1:
+        return _Kernel(effective, "k", [])
+    step = Step(
+        "有效卷积核尺寸 (effective kernel size)",
+        "k' = d(k-1)+1",
+        f"{num(dilation)}\\times({num(kernel)}-1)+1",
+        num(effective),
+    )
+    return _Kernel(effective, "k'", [step])
 
 
 @worked_example("conv-output-size")
 def conv_output_size_example(
     size: int = 32, kernel: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> WorkedExample:
-    for name, value, low in (
-        ("size", size, 1),
-        ("kernel", kernel, 1),
-        ("stride", stride, 1),
-        ("padding", padding, 0),
-        ("dilation", dilation, 1),
-    ):
-        at_least(name, value, low)
-    effective = effective_kernel_size(kernel, dilation)
+    _check_layer(size, kernel, stride, padding, dilation)
+    k = _kernel(kernel, dilation)
     padded = size + 2 * padding
-    if effective > padded:
+    if k.effective > padded:
         raise BadParameter(
-            "kernel", f"the dilated kernel ({effective}) is larger than the padded input ({padded})"
+            "kernel",
+            f"the dilated kernel ({k.effective}) is larger than the padded input ({padded})",
         )
     out = conv_output_size(size, kernel, stride, padding, dilation)
-    numerator = padded - effective
-    kernel_symbol = "k'" if dilation > 1 else "k"
-    steps = _effective_kernel_steps(kernel, dilation, effective)
-    steps.append(
+    numerator = padded - k.effective
+    steps = [
+        *k.steps,
         Step(
             "输出尺寸 (output size)",
-            f"o = \\left\\lfloor \\frac{{n + 2p - {kernel_symbol}}}{{s}} \\right\\rfloor + 1",
-            f"\\left\\lfloor \\frac{{{num(size)} + 2\\times{num(padding)} - {num(effective)}}}"
-            f"{{{num(stride)}}} \\right\\rfloor + 1",
+            "o = " + _floored("n", "p", k.symbol, "s"),
+            _floored(num(size), f"\\times{num(padding)}", num(k.effective), num(stride)),
             f"\\lfloor {num(numerator / stride)} \\rfloor + 1 = {num(out)}",
-        )
-    )
+        ),
+    ]
     return WorkedExample(
         title=f"$n={size}$, $k={kernel}$, $s={stride}$, $p={padding}$, $d={dilation}$",
         steps=tuple(steps),
@@ -78,15 +103,8 @@ def transposed_conv_output_size_example(
     output_padding: int = 0,
     dilation: int = 1,
 ) -> WorkedExample:
-    for name, value, low in (
-        ("size", size, 1),
-        ("kernel", kernel, 1),
-        ("stride", stride, 1),
-        ("padding", padding, 0),
-        ("output_padding", output_padding, 0),
-        ("dilation", dilation, 1),
-    ):
-        at_least(name, value, low)
+    _check_layer(size, kernel, stride, padding, dilation)
+    at_least("output_padding", output_padding, 0)
     if output_padding >= max(stride, dilation):
         raise BadParameter(
             "output_padding",
@@ -96,16 +114,15 @@ def transposed_conv_output_size_example(
     if out < 1:
         raise BadParameter("padding", f"leaves an output of size {out}; make it smaller")
     back = conv_output_size(out, kernel, stride, padding, dilation)
-    effective = effective_kernel_size(kernel, dilation)
-    full = (size - 1) * stride + effective
+    k = _kernel(kernel, dilation)
+    full = (size - 1) * stride + k.effective
     assert full - 2 * padding + output_padding == out
-    kernel_symbol = "k'" if dilation > 1 else "k"
-    steps = _effective_kernel_steps(kernel, dilation, effective)
-    steps += [
+    steps = [
+        *k.steps,
         Step(
             "输入像素相隔 $s$ 铺开、各盖一个核 (spread and stamp)",
-            f"o_{{\\text{{full}}}} = (n-1)s + {kernel_symbol}",
-            f"({num(size)}-1)\\times{num(stride)} + {num(effective)}",
+            f"o_{{\\text{{full}}}} = (n-1)s + {k.symbol}",
+            f"({num(size)}-1)\\times{num(stride)} + {num(k.effective)}",
             num(full),
         ),
         Step(
@@ -116,9 +133,8 @@ def transposed_conv_output_size_example(
         ),
         Step(
             "同参数的 Conv2d 作用于输出 (Conv2d with the same $k$, $s$, $p$, $d$)",
-            f"\\left\\lfloor \\frac{{o + 2p - {kernel_symbol}}}{{s}} \\right\\rfloor + 1",
-            f"\\left\\lfloor \\frac{{{num(out)} + 2\\times{num(padding)} - {num(effective)}}}"
-            f"{{{num(stride)}}} \\right\\rfloor + 1",
+            _floored("o", "p", k.symbol, "s"),
+            _floored(num(out), f"\\times{num(padding)}", num(k.effective), num(stride)),
             num(back),
         ),
     ]
@@ -144,8 +160,8 @@ def receptive_field_example(
     strides: list[int] = [1, 1, 1],  # noqa: B006
     dilations: list[int] = [1, 1, 1],  # noqa: B006
 ) -> WorkedExample:
-    if not 1 <= len(kernels) <= MAX_LAYERS:
-        raise BadParameter("kernels", f"give 1 to {MAX_LAYERS} layers, got {len(kernels)}")
+    if not 1 <= len(kernels) <= MAX_TABLE_ROWS:
+        raise BadParameter("kernels", f"give 1 to {MAX_TABLE_ROWS} layers, got {len(kernels)}")
     for name, values in (("strides", strides), ("dilations", dilations)):
         if len(values) != len(kernels):
             raise BadParameter(name, f"needs one value per layer ({len(kernels)})")
@@ -194,26 +210,9 @@ def receptive_field_example(
     )
 
 
-def _effective_kernel_steps(kernel: int, dilation: int, effective: int) -> list[Step]:
-    """The dilated kernel's span k', shown only when there is dilation."""
-    if dilation == 1:
-        return []
-    return [
-        Step(
-            "有效卷积核尺寸 (effective kernel size)",
-            "k' = d(k-1)+1",
-            f"{num(dilation)}\\times({num(kernel)}-1)+1",
-            num(effective),
-        )
-    ]
-
-
 def _check_channels(in_channels: int, out_channels: int, kernel: int, groups: int) -> None:
     """PyTorch's Conv2d refuses groups that do not divide both channel counts."""
-    at_least("in_channels", in_channels, 1)
-    at_least("out_channels", out_channels, 1)
-    at_least("kernel", kernel, 1)
-    at_least("groups", groups, 1)
+    counts(in_channels=in_channels, out_channels=out_channels, kernel=kernel, groups=groups)
     if in_channels % groups or out_channels % groups:
         raise BadParameter(
             "groups", f"must divide in_channels ({in_channels}) and out_channels ({out_channels})"
@@ -457,13 +456,7 @@ def head_params(channels: int, height: int, width: int, classes: int) -> HeadPar
 def gap_vs_fc_params_example(
     channels: int = 512, height: int = 7, width: int = 7, classes: int = 1000
 ) -> WorkedExample:
-    for name, value in (
-        ("channels", channels),
-        ("height", height),
-        ("width", width),
-        ("classes", classes),
-    ):
-        at_least(name, value, 1)
+    counts(channels=channels, height=height, width=width, classes=classes)
     heads = head_params(channels, height, width, classes)
     flat = channels * height * width
     return WorkedExample(
@@ -579,12 +572,6 @@ def network_receptive_field_example(network: Network = "vgg16") -> WorkedExample
     return WorkedExample(title=title, steps=(recursion, table))
 
 
-def bytes_per_element(dtype: FloatFormat) -> int:
-    """Sign + exponent + mantissa bits of the format, in bytes."""
-    exponent, mantissa = LAYOUTS[dtype]
-    return (1 + exponent + mantissa) // 8
-
-
 def activation_bytes(batch: int, channels: int, height: int, width: int, element_bytes: int) -> int:
     """One N x C x H x W feature map in memory."""
     return batch * channels * height * width * element_bytes
@@ -598,13 +585,7 @@ def activation_memory_example(
     width: int = 224,
     dtype: FloatFormat = "fp32",
 ) -> WorkedExample:
-    for name, value in (
-        ("batch", batch),
-        ("channels", channels),
-        ("height", height),
-        ("width", width),
-    ):
-        at_least(name, value, 1)
+    counts(batch=batch, channels=channels, height=height, width=width)
     element = bytes_per_element(dtype)
     elements = batch * channels * height * width
     total = activation_bytes(batch, channels, height, width, element)
@@ -650,14 +631,13 @@ def reduce_then_conv_example(
 ) -> WorkedExample:
     """A k x k conv straight on C_in channels vs 1x1 down to C_r first (and, for a ResNet
     bottleneck, the k x k at C_r followed by a 1x1 back up to C_out). Biases ignored."""
-    for name, value in (
-        ("in_channels", in_channels),
-        ("reduced", reduced),
-        ("out_channels", out_channels),
-        ("kernel", kernel),
-        ("out_size", out_size),
-    ):
-        at_least(name, value, 1)
+    counts(
+        in_channels=in_channels,
+        reduced=reduced,
+        out_channels=out_channels,
+        kernel=kernel,
+        out_size=out_size,
+    )
     if reduced >= in_channels:
         raise BadParameter("reduced", "must be smaller than in_channels")
     middle = reduced if expand else out_channels

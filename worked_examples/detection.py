@@ -3,15 +3,17 @@ step, computed by dlmath.detection (boxes (x1, y1, x2, y2) with x1 < x2 and y1 <
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import MAX_VALUES, between
 from dlmath.detection import NmsRound, box_iou, iou_parts, nms_rounds
 
-MAX_BOXES = 8  # a table a phone can show
+from ._latex import plain_tuple, two_a_line
+from ._params import checked_box, checked_like
+
 DEFAULT_BOXES = [
     [10.0, 10.0, 50.0, 50.0],  # object 1, the best box
     [64.0, 26.0, 104.0, 66.0],  # duplicate of object 2
@@ -22,28 +24,13 @@ DEFAULT_BOXES = [
 DEFAULT_SCORES = [0.9, 0.7, 0.8, 0.75, 0.6]
 
 
-def _check_four(name: str, box: Sequence[float], layout: str) -> None:
-    """Four finite numbers a card can show, or BadParameter saying what they are."""
-    if len(box) != 4:
-        raise BadParameter(name, f"a box is 4 numbers [{layout}], got {len(box)}")
-    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in box):
-        raise BadParameter(name, "values must be finite numbers of magnitude at most 1e6")
-
-
-def _check_box(name: str, box: Sequence[float]) -> None:
-    _check_four(name, box, "x1, y1, x2, y2")
-    if not (box[0] < box[2] and box[1] < box[3]):
-        raise BadParameter(name, "needs x1 < x2 and y1 < y2")
-
-
 @worked_example("iou")
 def iou_example(
     box_a: list[float] = [0.0, 0.0, 4.0, 4.0],  # noqa: B006
     box_b: list[float] = [2.0, 2.0, 6.0, 6.0],  # noqa: B006
 ) -> WorkedExample:
-    _check_box("box_a", box_a)
-    _check_box("box_b", box_b)
-    a, b = [float(v) for v in box_a], [float(v) for v in box_b]
+    a = checked_box("box_a", box_a, "corners")
+    b = checked_box("box_b", box_b, "corners")
     parts = iou_parts(a, b)
     width, height = float(parts.inter_width), float(parts.inter_height)
     intersection, union = float(parts.intersection), float(parts.union)
@@ -57,10 +44,7 @@ def iou_example(
         ("$y_2$", a[3], b[3], "\\min", bottom),
     )
     return WorkedExample(
-        title=(
-            f"$A = ({', '.join(num(v) for v in a)})$, $B = ({', '.join(num(v) for v in b)})$, "
-            "坐标为 $(x_1, y_1, x_2, y_2)$"
-        ),
+        title=(f"$A = {plain_tuple(a)}$, $B = {plain_tuple(b)}$, 坐标为 $(x_1, y_1, x_2, y_2)$"),
         steps=(
             Table(
                 header=("边", "$A$", "$B$", "交集 $\\cap$"),
@@ -147,16 +131,13 @@ def nms_steps_example(
     scores: list[float] = DEFAULT_SCORES,
     iou_threshold: float = 0.5,
 ) -> WorkedExample:
-    if not 1 <= len(boxes) <= MAX_BOXES:
-        raise BadParameter("boxes", f"give 1 to {MAX_BOXES} boxes, got {len(boxes)}")
+    # A row per box, and a row lists its IoU with each other box: values side by side.
+    if not 1 <= len(boxes) <= MAX_VALUES:
+        raise BadParameter("boxes", f"give 1 to {MAX_VALUES} boxes, got {len(boxes)}")
     for box in boxes:
-        _check_box("boxes", box)
-    if len(scores) != len(boxes):
-        raise BadParameter("scores", f"needs one score per box ({len(boxes)}), got {len(scores)}")
-    if not all(math.isfinite(s) for s in scores):
-        raise BadParameter("scores", "must be finite numbers")
-    if not 0.0 <= iou_threshold <= 1.0:
-        raise BadParameter("iou_threshold", "must be between 0 and 1")
+        checked_box("boxes", box, "corners")
+    checked_like("scores", scores, boxes, "box")
+    between("iou_threshold", iou_threshold, 0.0, 1.0)
     rounds = nms_rounds(boxes, scores, iou_threshold)
     order = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
     rows = []
@@ -186,7 +167,7 @@ def nms_steps_example(
     ]
     ranked = [f"b_{{{i}}}\\,({num(scores[i])})" for i in order]
     # Two boxes a line: eight scores in one line would not fit a phone.
-    ranking = " \\\\ > ".join(" > ".join(ranked[i : i + 2]) for i in range(0, len(ranked), 2))
+    ranking = two_a_line(ranked, ">")
     return WorkedExample(
         title=f"{len(boxes)} 个候选框 (candidate boxes), IoU 阈值 {iou_threshold:g}",
         steps=(

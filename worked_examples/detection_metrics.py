@@ -4,9 +4,8 @@ dlmath.detection (where the papers are cited)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
+from ankigen.checks import MAX_VALUES
 from dlmath.detection import (
     average_precision,
     box_center,
@@ -16,13 +15,10 @@ from dlmath.detection import (
     iou_variants,
 )
 
-from .detection import _check_box, _check_four
+from ._latex import plain_tuple, two_a_line
+from ._params import checked_box
 
 # --- GIoU, DIoU, CIoU ------------------------------------------------------------------------
-
-
-def _box_text(box: Sequence[float]) -> str:
-    return f"({', '.join(num(v) for v in box)})"
 
 
 @worked_example("iou-variants")
@@ -30,9 +26,8 @@ def iou_variants_example(
     pred: list[float] = [0.0, 0.0, 4.0, 2.0],  # noqa: B006
     target: list[float] = [1.0, 1.0, 4.0, 5.0],  # noqa: B006
 ) -> WorkedExample:
-    _check_box("pred", pred)
-    _check_box("target", target)
-    a, b = [float(v) for v in pred], [float(v) for v in target]
+    a = checked_box("pred", pred, "corners")
+    b = checked_box("target", target, "corners")
     r = iou_variants(a, b)
     iou, union, c_area = float(r.iou), float(r.union), float(r.enclosing_area)
     rho2, diag2 = float(r.center_distance2), float(r.diagonal2)
@@ -45,7 +40,7 @@ def iou_variants_example(
     w, h, w_gt, h_gt = a[2] - a[0], a[3] - a[1], b[2] - b[0], b[3] - b[1]
     return WorkedExample(
         title=(
-            f"预测框 $A = {_box_text(a)}$，真实框 $B = {_box_text(b)}$，"
+            f"预测框 $A = {plain_tuple(a)}$，真实框 $B = {plain_tuple(b)}$，"
             "坐标为 $(x_1, y_1, x_2, y_2)$"
         ),
         steps=(
@@ -59,7 +54,7 @@ def iou_variants_example(
                 "最小外接框 $C$ (smallest enclosing box)",
                 "C",
                 "",
-                _box_text(c),
+                plain_tuple(c),
             ),
             Step(
                 "$C$ 的面积",
@@ -131,16 +126,14 @@ def iou_variants_example(
 # --- VOC average precision -------------------------------------------------------------------
 
 
-MAX_DETECTIONS = 8
-
-
 @worked_example("average-precision")
 def average_precision_example(
     is_tp: list[bool] = [True, True, False, True, False, False, True, False],  # noqa: B006
     n_ground_truth: int = 5,
 ) -> WorkedExample:
-    if not 1 <= len(is_tp) <= MAX_DETECTIONS:
-        raise BadParameter("is_tp", f"give 1 to {MAX_DETECTIONS} detections, got {len(is_tp)}")
+    # A row per detection, and the all-point sum has a term per true positive.
+    if not 1 <= len(is_tp) <= MAX_VALUES:
+        raise BadParameter("is_tp", f"give 1 to {MAX_VALUES} detections, got {len(is_tp)}")
     if not sum(is_tp) <= n_ground_truth <= 100:
         raise BadParameter(
             "n_ground_truth", "needs at least one ground truth per TP, and at most 100"
@@ -152,9 +145,9 @@ def average_precision_example(
         (
             str(k + 1),
             "TP" if hit else "FP",
-            f"${num(float(r.precision[k]))}$",
-            f"${num(float(r.recall[k]))}$",
-            f"${num(float(r.interpolated[k]))}$",
+            float(r.precision[k]),
+            float(r.recall[k]),
+            float(r.interpolated[k]),
         )
         for k, hit in enumerate(is_tp)
     )
@@ -166,15 +159,13 @@ def average_precision_example(
         else:
             groups.append((1, float(value)))
     terms = [num(v) if n == 1 else f"{n}\\times {num(v)}" for n, v in groups]
-    eleven_lines = " \\\\ + ".join(" + ".join(terms[i : i + 2]) for i in range(0, len(terms), 2))
+    eleven_lines = two_a_line(terms, "+")
     area_terms = [
         f"{num(float(d))}\\times {num(float(p))}"
         for d, p in zip(r.recall_steps, r.interpolated, strict=True)
         if d > 0
     ]
-    area_lines = " \\\\ + ".join(
-        " + ".join(area_terms[i : i + 2]) for i in range(0, len(area_terms), 2)
-    )
+    area_lines = two_a_line(area_terms, "+")
     return WorkedExample(
         title=f"按得分排好的 {len(is_tp)} 个检测，真实框 {n_ground_truth} 个",
         steps=(
@@ -206,44 +197,61 @@ def average_precision_example(
 # --- box encoding ----------------------------------------------------------------------------
 
 
-def _check_center_box(name: str, box: list[float]) -> None:
-    _check_four(name, box, "x, y, w, h")
-    if not (box[2] > 0 and box[3] > 0):
-        raise BadParameter(name, "width and height must be positive")
-
-
 @worked_example("box-encoding")
 def box_encoding_example(
     box: list[float] = [116.0, 84.0, 160.0, 96.0],  # noqa: B006
     anchor: list[float] = [100.0, 100.0, 128.0, 128.0],  # noqa: B006
 ) -> WorkedExample:
-    _check_center_box("box", box)
-    _check_center_box("anchor", anchor)
-    g = [float(v) for v in box]
-    a = [float(v) for v in anchor]
+    g = checked_box("box", box, "center")
+    a = checked_box("anchor", anchor, "center")
     t = encode(g, a).tolist()
     back = decode(t, a).tolist()
+
+    def axis(i: int, c: str, side: str) -> tuple[Step, Step, Step, Step]:
+        """Encoding and decoding along one axis: center coordinate c, measured in the side."""
+        labels = (
+            ("", "", "")
+            if i
+            else (
+                "编码 (encode)：中心偏移除以锚框宽高",
+                "宽高取对数比 (log ratio)",
+                "解码 (decode)：反过来得到框",
+            )
+        )
+        return (
+            Step(
+                labels[0],
+                f"t_{c} = \\frac{{{c} - {c}_a}}{{{side}_a}}",
+                f"\\frac{{{num(g[i])} - {num(a[i])}}}{{{num(a[i + 2])}}}",
+                num(t[i]),
+            ),
+            Step(
+                labels[1],
+                f"t_{side} = \\ln\\frac{{{side}}}{{{side}_a}}",
+                f"\\ln\\frac{{{num(g[i + 2])}}}{{{num(a[i + 2])}}}",
+                num(t[i + 2]),
+            ),
+            Step(
+                labels[2],
+                f"{c} = {c}_a + t_{c} {side}_a",
+                f"{num(a[i])} + {num_factor(t[i])}\\times {num(a[i + 2])}",
+                num(back[i]),
+            ),
+            Step(
+                "",
+                f"{side} = {side}_a e^{{t_{side}}}",
+                f"{num(a[i + 2])}\\, e^{{{num(t[i + 2])}}}",
+                num(back[i + 2]),
+            ),
+        )
+
     return WorkedExample(
         title=(
             f"锚框中心 $({num(a[0])}, {num(a[1])})$、宽高 ${num(a[2])}\\times {num(a[3])}$；"
             f"真实框中心 $({num(g[0])}, {num(g[1])})$、宽高 ${num(g[2])}\\times {num(g[3])}$"
         ),
-        steps=(
-            Step("编码 (encode)：中心偏移除以锚框宽高", "t_x = \\frac{x - x_a}{w_a}",
-                 f"\\frac{{{num(g[0])} - {num(a[0])}}}{{{num(a[2])}}}", num(t[0])),
-            Step("", "t_y = \\frac{y - y_a}{h_a}",
-                 f"\\frac{{{num(g[1])} - {num(a[1])}}}{{{num(a[3])}}}", num(t[1])),
-            Step("宽高取对数比 (log ratio)", "t_w = \\ln\\frac{w}{w_a}",
-                 f"\\ln\\frac{{{num(g[2])}}}{{{num(a[2])}}}", num(t[2])),
-            Step("", "t_h = \\ln\\frac{h}{h_a}",
-                 f"\\ln\\frac{{{num(g[3])}}}{{{num(a[3])}}}", num(t[3])),
-            Step("解码 (decode)：反过来得到框", "x = x_a + t_x w_a",
-                 f"{num(a[0])} + {num(t[0])}\\times {num(a[2])}", num(back[0])),
-            Step("", "y = y_a + t_y h_a",
-                 f"{num(a[1])} + {num_factor(t[1])}\\times {num(a[3])}", num(back[1])),
-            Step("", "w = w_a e^{t_w}",
-                 f"{num(a[2])}\\, e^{{{num(t[2])}}}", num(back[2])),
-            Step("", "h = h_a e^{t_h}",
-                 f"{num(a[3])}\\, e^{{{num(t[3])}}}", num(back[3])),
+        # t_x, t_y, then t_w, t_h, then the same two pairs decoded
+        steps=tuple(
+            step for pair in zip(axis(0, "x", "w"), axis(1, "y", "h"), strict=True) for step in pair
         ),
-    )  # fmt: skip
+    )

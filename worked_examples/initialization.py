@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import math
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from dlmath.initialization import init_scales
+from ankigen import Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import between
+from dlmath.initialization import init_scales, relu_second_moments
 
-MAX_FAN = 10_000_000
+from ._params import dimensions
 
 
 @worked_example("init-scale")
 def init_scale_example(fan_in: int = 256, fan_out: int = 512) -> WorkedExample:
-    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if not 1 <= value <= MAX_FAN:
-            raise BadParameter(name, f"must be 1 to {MAX_FAN:,}")
+    dimensions(fan_in=fan_in, fan_out=fan_out)
     s = init_scales(fan_in, fan_out)
     fans = f"{num(fan_in)} + {num(fan_out)}"
     items: list[Step | Table] = [
@@ -64,8 +63,8 @@ def init_scale_example(fan_in: int = 256, fan_out: int = 512) -> WorkedExample:
         Table(
             header=("方案 (scheme)", "$\\sigma$", "$a$"),
             rows=(
-                ("Xavier", f"${num(s.xavier_std)}$", f"${num(s.xavier_bound)}$"),
-                ("He (ReLU)", f"${num(s.he_std)}$", f"${num(s.he_bound)}$"),
+                ("Xavier", s.xavier_std, s.xavier_bound),
+                ("He (ReLU)", s.he_std, s.he_bound),
             ),
             caption=(
                 "torch.nn.init: xavier_normal_/xavier_uniform_, kaiming_normal_/kaiming_uniform_"
@@ -83,23 +82,23 @@ def init_scale_example(fan_in: int = 256, fan_out: int = 512) -> WorkedExample:
 
 # --- ReLU layers: second moment per layer under Xavier and He ---------------------------------
 
-MAX_LAYERS = 30
+MAX_DEPTH = 30  # layers; Xavier's moment shrinks as 2^-l, about 1e-9 here (four rows are shown)
 
 
-def relu_second_moments(width: int, weight_var: float, layers: int) -> list[float]:
-    """E[a_l^2] after each of `layers` bias-free width x width ReLU layers, inputs with
-    E[x^2] = 1 (He et al. 2015, eq. 8): Var(z_l) = width Var(w) E[a_{l-1}^2], and a symmetric
-    z_l gives E[a_l^2] = Var(z_l) / 2, so each layer multiplies by width Var(w) / 2."""
-    factor = width * weight_var / 2.0
-    return [factor**layer for layer in range(1, layers + 1)]
+def _gain_step(name: str, fans: str, fan_values: str, width: int, gain: float) -> Step:
+    """The factor n_in Var(w) / 2 of one ReLU layer, for Var(w) = 2 / fans."""
+    return Step(
+        f"{name}：$\\operatorname{{Var}}(w) = \\frac{{2}}{{{fans}}}$",
+        f"\\frac{{n_\\text{{in}}}}{{2}}\\cdot\\frac{{2}}{{{fans}}}",
+        f"\\frac{{{width}}}{{2}}\\times\\frac{{2}}{{{fan_values}}}",
+        num(gain),
+    )
 
 
 @worked_example("he-vs-xavier-relu")
 def he_vs_xavier_relu_example(width: int = 256, layers: int = 10) -> WorkedExample:
-    if not 1 <= width <= MAX_FAN:
-        raise BadParameter("width", f"must be 1 to {MAX_FAN:,}")
-    if not 1 <= layers <= MAX_LAYERS:
-        raise BadParameter("layers", f"must be 1 to {MAX_LAYERS}")
+    dimensions(width=width)
+    between("layers", layers, 1, MAX_DEPTH)
     s = init_scales(width, width)
     xavier = relu_second_moments(width, s.xavier_std**2, layers)
     he = relu_second_moments(width, s.he_std**2, layers)
@@ -112,23 +111,13 @@ def he_vs_xavier_relu_example(width: int = 256, layers: int = 10) -> WorkedExamp
                 "一层的放大倍数 (gain per layer)：ReLU 只留下一半",
                 "\\frac{E[a_l^2]}{E[a_{l-1}^2]} = \\frac{n_\\text{in}\\operatorname{Var}(w)}{2}",
             ),
-            Step(
-                "Xavier：$\\operatorname{Var}(w) = \\frac{2}{n_\\text{in}+n_\\text{out}}$",
-                "\\frac{n_\\text{in}}{2}\\cdot\\frac{2}{n_\\text{in}+n_\\text{out}}",
-                f"\\frac{{{width}}}{{2}}\\times\\frac{{2}}{{{width} + {width}}}",
-                num(xavier[0]),
+            _gain_step(
+                "Xavier", "n_\\text{in}+n_\\text{out}", f"{width} + {width}", width, xavier[0]
             ),
-            Step(
-                "He：$\\operatorname{Var}(w) = \\frac{2}{n_\\text{in}}$",
-                "\\frac{n_\\text{in}}{2}\\cdot\\frac{2}{n_\\text{in}}",
-                f"\\frac{{{width}}}{{2}}\\times\\frac{{2}}{{{width}}}",
-                num(he[0]),
-            ),
+            _gain_step("He", "n_\\text{in}", f"{width}", width, he[0]),
             Table(
                 header=("层 $l$", "Xavier $E[a_l^2]$", "He $E[a_l^2]$"),
-                rows=tuple(
-                    (str(i), f"${num(xavier[i - 1])}$", f"${num(he[i - 1])}$") for i in shown
-                ),
+                rows=tuple((str(i), xavier[i - 1], he[i - 1]) for i in shown),
                 caption="激活的二阶矩 (second moment) 逐层变化",
             ),
             Step(
@@ -145,8 +134,7 @@ def he_vs_xavier_relu_example(width: int = 256, layers: int = 10) -> WorkedExamp
 def torch_default_init_example(fan_in: int = 256) -> WorkedExample:
     """nn.Linear / nn.Conv2d reset_parameters: kaiming_uniform_(w, a=sqrt(5)), whose gain for
     leaky_relu is sqrt(2 / (1 + a^2)) and bound gain * sqrt(3 / fan_in)."""
-    if not 1 <= fan_in <= MAX_FAN:
-        raise BadParameter("fan_in", f"must be 1 to {MAX_FAN:,}")
+    dimensions(fan_in=fan_in)
     s = init_scales(fan_in, fan_in)
     gain = math.sqrt(2.0 / (1.0 + 5.0))
     bound = gain * math.sqrt(3.0 / fan_in)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from ankigen.checks import Vector, checked_values
+from ankigen.checks import Vector, between, checked_values
 from dlmath.activations import softmax
 from dlmath.losses import (
     binary_cross_entropy,
@@ -31,14 +31,8 @@ from dlmath.losses import (
     true_class_cross_entropy,
 )
 
-
-def _cells(*values: float) -> tuple[str, ...]:
-    return tuple(f"${num(v)}$" for v in values)
-
-
-def _mean_of(values: Vector) -> str:
-    """`\\frac{a + b + c}{n}` for non-negative terms."""
-    return f"\\frac{{{' + '.join(num(float(v)) for v in values)}}}{{{len(values)}}}"
+from ._latex import mean_of, plain_tuple, signed_sum
+from ._params import checked_like, checked_scores, positive_at_most
 
 
 def _predictions_and_targets(
@@ -46,10 +40,7 @@ def _predictions_and_targets(
 ) -> tuple[Vector, Vector]:
     """Both as float64 vectors of the same length, or BadParameter."""
     y_hat = checked_values("predictions", predictions, 1, 1e4)
-    y = checked_values("targets", targets, 1, 1e4)
-    if len(y) != len(y_hat):
-        raise BadParameter("targets", f"needs one value per prediction ({len(y_hat)})")
-    return y_hat, y
+    return y_hat, checked_like("targets", targets, y_hat, "prediction", 1e4)
 
 
 # --- cross-entropy ---------------------------------------------------------------------------
@@ -81,9 +72,7 @@ def cross_entropy_gradient_example(
     logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = checked_values("logits", logits, 2, 50.0)
-    if not 0 <= target < len(z):
-        raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
+    z = checked_scores("logits", logits, target, 50.0)
     r = cross_entropy_parts(logits, target)
     p_t = float(r.probabilities[target])
     y = one_hot(len(z), target)
@@ -94,7 +83,7 @@ def cross_entropy_gradient_example(
             Step(
                 "指数之和 (sum of exponentials)",
                 "S = \\sum_j e^{z_j}",
-                " + ".join(num(float(v)) for v in r.exponentials),
+                signed_sum(r.exponentials),
                 num(r.total),
             ),
             Step(
@@ -118,7 +107,7 @@ def cross_entropy_gradient_example(
             Table(
                 header=("$i$", "$z_i$", "$p_i$", "$y_i$", "$p_i - y_i$"),
                 rows=tuple(
-                    (f"${i}$", *_cells(float(a), float(b), float(c), float(d)))
+                    (i, float(a), float(b), float(c), float(d))
                     for i, (a, b, c, d) in enumerate(
                         zip(z, r.probabilities, y, r.gradient, strict=True)
                     )
@@ -173,8 +162,7 @@ def loss_values_example(
     delta: float = 1.0,
 ) -> WorkedExample:
     y_hat, y = _predictions_and_targets(predictions, targets)
-    if not 0 < delta <= 1e4:
-        raise BadParameter("delta", "must be positive (and at most 1e4)")
+    positive_at_most("delta", delta, 1e4)
     r = regression_losses(predictions, targets, delta)
     d = num(delta)
     return WorkedExample(
@@ -183,7 +171,7 @@ def loss_values_example(
             Table(
                 header=("$\\hat y_i$", "$y_i$", "$r_i$", "$|r_i|$", "$r_i^2$", "smooth L1"),
                 rows=tuple(
-                    _cells(*(float(v) for v in row))
+                    tuple(float(v) for v in row)
                     for row in zip(
                         y_hat, y, r.residuals, r.absolute, r.squared, r.smooth_l1, strict=True
                     )
@@ -193,13 +181,13 @@ def loss_values_example(
             Step(
                 "平均绝对误差 (MAE, nn.L1Loss)",
                 "\\frac{1}{n}\\sum_i |r_i|",
-                _mean_of(r.absolute),
+                mean_of(r.absolute),
                 num(r.mae),
             ),
             Step(
                 "均方误差 (MSE, nn.MSELoss，没有 1/2)",
                 "\\frac{1}{n}\\sum_i r_i^2",
-                _mean_of(r.squared),
+                mean_of(r.squared),
                 num(r.mse),
             ),
             Step(
@@ -207,7 +195,7 @@ def loss_values_example(
                 "$|r| < \\beta$ 用二次，否则用线性",
                 "\\ell_i = \\begin{cases} \\frac{r_i^2}{2\\beta} & |r_i| < \\beta \\\\ "
                 "|r_i| - \\frac{\\beta}{2} & \\text{otherwise} \\end{cases}",
-                _mean_of(r.smooth_l1),
+                mean_of(r.smooth_l1),
                 num(r.smooth_l1_mean),
             ),
             Step(
@@ -249,10 +237,8 @@ def focal_loss_values_example(
     p = checked_values("probabilities", probabilities, 1, 1.0)
     if np.any(p <= 0) or np.any(p >= 1):
         raise BadParameter("probabilities", "each p_t must lie strictly between 0 and 1")
-    if not 0 <= gamma <= 10:
-        raise BadParameter("gamma", "must be between 0 and 10 (the paper uses 2)")
-    if not 0 < alpha <= 1:
-        raise BadParameter("alpha", "must be in (0, 1] (the paper uses 0.25)")
+    between("gamma", gamma, 0, 10)  # the paper uses 2
+    positive_at_most("alpha", alpha, 1)  # the paper uses 0.25
     r = focal_loss_parts(probabilities, gamma, alpha)
     easy = int(np.argmax(p))
     p_easy = float(p[easy])
@@ -265,7 +251,7 @@ def focal_loss_values_example(
         Table(
             header=("$p_t$", "CE", "$(1-p_t)^\\gamma$", "FL"),
             rows=tuple(
-                _cells(*(float(v) for v in row))
+                tuple(float(v) for v in row)
                 for row in zip(p, r.cross_entropy, r.modulating, r.focal, strict=True)
             ),
             caption=(
@@ -317,11 +303,8 @@ def multiclass_hinge_example(
     target: int = 0,
     margin: float = 10.0,
 ) -> WorkedExample:
-    s = checked_values("scores", scores, 2, 1e3)
-    if not 0 <= target < len(s):
-        raise BadParameter("target", f"must be a class index from 0 to {len(s) - 1}")
-    if not 0 < margin <= 1e3:
-        raise BadParameter("margin", "must be positive (and at most 1000)")
+    s = checked_scores("scores", scores, target, 1e3)
+    positive_at_most("margin", margin, 1e3)
     terms = multiclass_hinge(scores, target, margin)
     ce = cross_entropy(scores, target)
     rows = tuple(
@@ -334,7 +317,7 @@ def multiclass_hinge_example(
         for j in range(len(s))
     )
     return WorkedExample(
-        title=f"多类 hinge 损失：$s = ({', '.join(num(float(v)) for v in s)})$，"
+        title=f"多类 hinge 损失：$s = {plain_tuple(s)}$，"
         f"真实类别 ${target}$，$\\Delta = {num(margin)}$",
         steps=(
             Table(
@@ -345,7 +328,7 @@ def multiclass_hinge_example(
             Step(
                 "hinge 损失 (multiclass SVM loss)",
                 "L = \\sum_{j \\ne y} \\max(0,\\cdot)",
-                " + ".join(num(float(terms[j])) for j in range(len(s)) if j != target),
+                signed_sum(terms[j] for j in range(len(s)) if j != target),
                 num(float(terms.sum())),
             ),
             Step(
@@ -382,8 +365,7 @@ def dice_imbalance(pixels: int, foreground: int, probability: float) -> DiceImba
 def dice_imbalance_example(
     pixels: int = 100, foreground: int = 2, probability: float = 0.05
 ) -> WorkedExample:
-    if not 2 <= pixels <= 10**6:
-        raise BadParameter("pixels", "must be between 2 and 1e6")
+    between("pixels", pixels, 2, 10**6)
     if not 1 <= foreground < pixels:
         raise BadParameter("foreground", f"must be between 1 and {pixels - 1}")
     if not 0 < probability < 0.5:
@@ -450,10 +432,8 @@ def regression_likelihood_example(
     b: float = 1.0,
 ) -> WorkedExample:
     _predictions_and_targets(predictions, targets)  # checked, then used as given
-    if not 0 < sigma <= 1e3:
-        raise BadParameter("sigma", "must be positive (and at most 1000)")
-    if not 0 < b <= 1e3:
-        raise BadParameter("b", "must be positive (and at most 1000)")
+    positive_at_most("sigma", sigma, 1e3)
+    positive_at_most("b", b, 1e3)
     losses = regression_losses(predictions, targets, 1.0)
     r = noise_likelihood(predictions, targets, sigma, b)
     return WorkedExample(

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import between
 from dlmath.activations import (
     SELU_ALPHA,
     SELU_SCALE,
@@ -115,12 +116,9 @@ def deep_activation_stats(
 def selu_self_normalizing_example(
     layers: int = 32, width: int = 256, samples: int = 512, seed: int = 0
 ) -> WorkedExample:
-    if not 1 <= layers <= 64:
-        raise BadParameter("layers", "must be between 1 and 64")
-    if not 16 <= width <= 1024:
-        raise BadParameter("width", "must be between 16 and 1024")
-    if not 16 <= samples <= 4096:
-        raise BadParameter("samples", "must be between 16 and 4096")
+    between("layers", layers, 1, 64)
+    between("width", width, 16, 1024)
+    between("samples", samples, 16, 4096)
     mean, second = selu_moments_of_standard_normal()
     selu_stats = deep_activation_stats("selu", layers, width, samples, seed)
     relu_stats = deep_activation_stats("relu", layers, width, samples, seed)

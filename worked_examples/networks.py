@@ -23,11 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from ankigen.checks import at_least
+from ankigen.checks import at_least, between, checked_values
 from dlmath.activations import hard_sigmoid, hard_swish, silu
 from dlmath.convolution import conv2d, conv_output_size, conv_params
 from dlmath.layer_params import batchnorm_params, linear_params
 from dlmath.normalization import fold_batchnorm
+
+from ._latex import pmatrix
+from ._params import counts
 
 Array = npt.NDArray[np.float64]
 BlockKind = Literal["basic", "bottleneck"]
@@ -131,17 +134,27 @@ def resnet_weight_layers(depth: int) -> int:
     return {"basic": 2, "bottleneck": 3}[kind] * sum(blocks) + 2
 
 
-def _check_depths(depths: Sequence[int]) -> None:
-    if not 1 <= len(depths) <= 5 or any(d not in RESNET_STAGES for d in depths):
+def _depths(depths: list[int] | None) -> list[int]:
+    """The ResNet depths a card asks for: all five of Table 1 by default."""
+    chosen = depths if depths is not None else sorted(RESNET_STAGES)
+    if not 1 <= len(chosen) <= 5 or any(d not in RESNET_STAGES for d in chosen):
         raise BadParameter("depths", f"give 1 to 5 of {sorted(RESNET_STAGES)}")
+    return chosen
+
+
+def _one_table(
+    title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]], caption: str
+) -> WorkedExample:
+    """An example that is a single table, one row per network."""
+    return WorkedExample(
+        title=title, steps=(Table(header=header, rows=tuple(rows), caption=caption),)
+    )
 
 
 @worked_example("resnet-depth")
 def resnet_depth_example(depths: list[int] | None = None) -> WorkedExample:
-    chosen = depths if depths is not None else sorted(RESNET_STAGES)
-    _check_depths(chosen)
     rows = []
-    for depth in chosen:
+    for depth in _depths(depths):
         kind, blocks = RESNET_STAGES[depth]
         per_block = {"basic": 2, "bottleneck": 3}[kind]
         layers = resnet_weight_layers(depth)
@@ -153,15 +166,11 @@ def resnet_depth_example(depths: list[int] | None = None) -> WorkedExample:
                 f"${per_block}\\times{sum(blocks)}+2 = {layers}$",
             )
         )
-    return WorkedExample(
-        title="ResNet 的层数：只数带权重的层 (weight layers)",
-        steps=(
-            Table(
-                header=("深度", "各阶段块数", "层数"),
-                rows=tuple(rows),
-                caption="基本块 2 层、瓶颈块 3 层；+2 是 7×7 卷积和全连接层",
-            ),
-        ),
+    return _one_table(
+        "ResNet 的层数：只数带权重的层 (weight layers)",
+        ("深度", "各阶段块数", "层数"),
+        rows,
+        "基本块 2 层、瓶颈块 3 层；+2 是 7×7 卷积和全连接层",
     )
 
 
@@ -169,22 +178,16 @@ def resnet_depth_example(depths: list[int] | None = None) -> WorkedExample:
 def resnet_size_example(
     depths: list[int] | None = None, stride_on_3x3: bool = False
 ) -> WorkedExample:
-    chosen = depths if depths is not None else sorted(RESNET_STAGES)
-    _check_depths(chosen)
-    rows = []
-    for depth in chosen:
-        size = resnet_size(depth, stride_on_3x3)
-        rows.append((f"{depth}", f"${num(size.params / 1e6, 3)}$", f"${num(size.macs / 1e9, 3)}$"))
+    sizes = [(depth, resnet_size(depth, stride_on_3x3)) for depth in _depths(depths)]
     where = "3×3 卷积 (V1.5, torchvision)" if stride_on_3x3 else "第一个 1×1 卷积（原论文）"
-    return WorkedExample(
-        title=f"ResNet, $224\\times224$ 输入, 1000 类; 下采样步长放在{where}",
-        steps=(
-            Table(
-                header=("深度", "参数 (M)", "乘加 (G)"),
-                rows=tuple(rows),
-                caption="参数含 BN 的 γ、β 和投影捷径；乘加只计卷积和全连接层",
-            ),
-        ),
+    return _one_table(
+        f"ResNet, $224\\times224$ 输入, 1000 类; 下采样步长放在{where}",
+        ("深度", "参数 (M)", "乘加 (G)"),
+        [
+            (f"{depth}", f"${num(size.params / 1e6, 3)}$", f"${num(size.macs / 1e9, 3)}$")
+            for depth, size in sizes
+        ],
+        "参数含 BN 的 γ、β 和投影捷径；乘加只计卷积和全连接层",
     )
 
 
@@ -192,12 +195,11 @@ def resnet_size_example(
 def resnet_block_params_example(
     kind: BlockKind = "bottleneck", in_channels: int = 256, width: int = 64, stride: int = 1
 ) -> WorkedExample:
-    at_least("in_channels", in_channels, 1)
-    at_least("width", width, 1)
+    counts(in_channels=in_channels, width=width)
     if stride not in (1, 2):
         raise BadParameter("stride", "must be 1 or 2")
     layers = residual_block(kind, in_channels, width, stride, 1, stride_on_3x3=True)
-    rows = tuple((layer.name, f"${num(layer.weights)}$", f"${num(layer.bn)}$") for layer in layers)
+    rows = tuple((layer.name, layer.weights, layer.bn) for layer in layers)
     total = sum(layer.params for layer in layers)
     weights_only = sum(layer.weights for layer in layers)
     name = "基本块 (basic)" if kind == "basic" else "瓶颈块 (bottleneck)"
@@ -364,8 +366,7 @@ def efficientnet_scaling_example(
     alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15, phis: list[int] | None = None
 ) -> WorkedExample:
     for name, value in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
-        if not 1.0 <= value <= 3.0:
-            raise BadParameter(name, "must be between 1 and 3 (the paper requires >= 1)")
+        between(name, value, 1.0, 3.0)  # the paper requires >= 1
     chosen = phis if phis is not None else [1, 2, 3]
     if not 1 <= len(chosen) <= 5 or any(not 0 <= phi <= 8 for phi in chosen):
         raise BadParameter("phis", "give 1 to 5 integers from 0 to 8")
@@ -395,8 +396,7 @@ def efficientnet_scaling_example(
 @worked_example("hswish-values")
 def hswish_values_example(points: list[float] | None = None) -> WorkedExample:
     chosen = points if points is not None else [-4.0, -3.0, -1.0, 0.0, 1.0, 3.0, 4.0]
-    if not 1 <= len(chosen) <= 8 or any(abs(x) > 50 for x in chosen):
-        raise BadParameter("points", "give 1 to 8 points between -50 and 50")
+    checked_values("points", chosen, low=1, limit=50)
     rows = tuple(
         (f"${num(x)}$", f"${num(hard_sigmoid(x))}$", f"${num(hard_swish(x))}$", f"${num(silu(x))}$")
         for x in chosen
@@ -455,11 +455,6 @@ def repvgg_branches(
     return three + one + batchnorm_eval(x, bn_id, eps)
 
 
-def _matrix(values: Array) -> str:
-    rows = " \\\\ ".join(" & ".join(num(float(v), 3) for v in row) for row in values)
-    return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
-
-
 def _bn_vector(name: str, values: list[float]) -> Array:
     if len(values) != 4 or not all(np.isfinite(values)) or values[3] <= 0:
         raise BadParameter(name, "give [gamma, beta, mean, var] with var > 0")
@@ -480,8 +475,7 @@ def repvgg_merge_example(
 ) -> WorkedExample:
     if len(kernel3) != 9 or not all(np.isfinite(kernel3)):
         raise BadParameter("kernel3", "give the 9 values of a 3x3 kernel, row by row")
-    if not 0 <= eps <= 1e-2:
-        raise BadParameter("eps", "must be between 0 and 0.01")
+    between("eps", eps, 0, 1e-2)
     k3 = np.asarray(kernel3, dtype=np.float64).reshape(1, 1, 3, 3)
     k1 = np.full((1, 1, 1, 1), float(kernel1))
     bns = (_bn_vector("bn3", bn3), _bn_vector("bn1", bn1), _bn_vector("bn_id", bn_id))
@@ -517,7 +511,7 @@ def repvgg_merge_example(
             "合并的核 (sum of kernels)",
             "W_3' + W_1' + W_{\\text{id}}'",
             "",
-            _matrix(fused.kernel[0, 0]),
+            pmatrix(fused.kernel[0, 0], 3),
         )
     )
     steps.append(
@@ -532,8 +526,8 @@ def repvgg_merge_example(
     branches = repvgg_branches(x, k3, k1, bns[0], bns[1], bns[2], eps)[0]
     merged = conv2d(x, fused.kernel, fused.bias, padding=1)[0]
     assert np.allclose(branches, merged)
-    steps.append(Step("检查：$3\\times4$ 输入、填充 1，三分支之和", "", "", _matrix(branches)))
-    steps.append(Step("合并后的单个 3×3 卷积", "", "", _matrix(merged)))
+    steps.append(Step("检查：$3\\times4$ 输入、填充 1，三分支之和", "", "", pmatrix(branches, 3)))
+    steps.append(Step("合并后的单个 3×3 卷积", "", "", pmatrix(merged, 3)))
     return WorkedExample(
         title="单通道 RepVGG 块的三个分支合成一个 3×3 卷积（推理时）", steps=tuple(steps)
     )
@@ -543,9 +537,7 @@ def repvgg_merge_example(
 def vit_patch_embedding_example(
     image: int = 224, patch: int = 16, channels: int = 3, dim: int = 768
 ) -> WorkedExample:
-    at_least("patch", patch, 1)
-    at_least("channels", channels, 1)
-    at_least("dim", dim, 1)
+    counts(patch=patch, channels=channels, dim=dim)
     if image % patch or image > 1024:
         raise BadParameter("image", "must be a multiple of patch, at most 1024")
     side = conv_output_size(image, patch, patch, 0, 1)
@@ -590,8 +582,7 @@ def wrn_params(depth: int, widen: int, classes: int) -> int:
 def wrn_params_example(depth: int = 28, widen: int = 10, classes: int = 10) -> WorkedExample:
     if depth < 10 or (depth - 4) % 6:
         raise BadParameter("depth", "must be 6N + 4 with N >= 1 (10, 16, 22, 28, 40, ...)")
-    if not 1 <= widen <= 20:
-        raise BadParameter("widen", "must be from 1 to 20")
+    between("widen", widen, 1, 20)
     at_least("classes", classes, 2)
     blocks = (depth - 4) // 6
     return WorkedExample(

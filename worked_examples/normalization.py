@@ -1,46 +1,36 @@
-"""Feature scaling and normalisation layers, step by step.
-
-Sources: Ioffe & Szegedy 2015 ("Batch Normalization", Algorithms 1 and 2 and the
-back-propagation equations of section 3); Ba et al. 2016 (Layer Norm); Ulyanov et al. 2016
-(Instance Norm); Wu & He 2018 (Group Norm); the PyTorch docs of BatchNorm1d/2d, LayerNorm,
-InstanceNorm2d and GroupNorm: normalisation divides by the biased (population) variance,
-running_var is updated with the unbiased one, running_mean/var start at 0 and 1, and
-`momentum` is the weight of the new batch statistic.
-"""
+"""Feature scaling and normalisation layers, step by step; the formulas (and their sources)
+are in dlmath.normalization."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
-
 import numpy as np
 
-from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
-from ankigen.checks import Vector, checked_values
-from dlmath.normalization import NORM_EPS, fold_batchnorm
+from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
+from ankigen.checks import MAX_MAGNITUDE, Vector, between, checked_values
+from dlmath.normalization import (
+    NORM_EPS,
+    NormKind,
+    batchnorm_backward,
+    batchnorm_eval,
+    batchnorm_forward,
+    feature_scaling,
+    fold_batchnorm,
+    norm_statistics,
+    numerical_gradients,
+    rms_norm,
+    running_means,
+)
 
-NormKind = Literal["bn", "ln", "in", "gn"]
+from ._latex import mean_of, plain_tuple, signed_sum, stacked
+from ._params import bounded, checked_like, positive_at_most
+
 NORM_SHAPE = (2, 4, 2, 1)  # (N, C, H, W): small enough to print, C divisible by 1, 2, 4
 NORM_SEED = 2  # picked so that no (n, c) pair holds two equal values
-
-
-def _signed_sum(values: Vector) -> str:
-    """`a + b - c` rather than `a + -c`."""
-    text = num(float(values[0]))
-    for value in values[1:]:
-        text += f" - {num(float(-value))}" if value < 0 else f" + {num(float(value))}"
-    return text
 
 
 def _minus(left: str, value: float) -> str:
     """`left - value`, written `left + |value|` when value is negative."""
     return f"{left} - {num(value)}" if value >= 0 else f"{left} + {num(-value)}"
-
-
-def _factor(value: float) -> str:
-    """A number to multiply by: negative ones in parentheses."""
-    return f"({num(value)})" if value < 0 else num(value)
 
 
 def _fraction(numerator: float, denominator: str) -> str:
@@ -49,22 +39,11 @@ def _fraction(numerator: float, denominator: str) -> str:
     return f"{sign}\\frac{{{num(abs(numerator))}}}{{{denominator}}}"
 
 
-def _stacked(*terms: str) -> str:
-    """Terms joined by + or -, whichever sign the next term starts with, one term a line:
-    a phone has room for about one product of two numbers."""
-    lines = [terms[0]]
-    for term in terms[1:]:
-        lines.append(f"{{}}- {term[1:]}" if term.startswith("-") else f"{{}}+ {term}")
-    if len(lines) == 1:
-        return lines[0]
-    return "\\begin{array}{l} " + " \\\\ ".join(lines) + " \\end{array}"
-
-
 def _products(left: Vector, right: Vector) -> str:
     """`a_1 \\times b_1 + ...`, negative factors in parentheses, one product a line."""
-    return _stacked(
+    return stacked(
         *(
-            f"{_factor(float(a))}\\times {_factor(float(b))}"
+            f"{num_factor(float(a))}\\times {num_factor(float(b))}"
             for a, b in zip(left, right, strict=True)
         )
     )
@@ -83,37 +62,12 @@ def _math_list(values: Vector) -> str:
 # --- feature scaling -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureScaling:
-    low: float
-    high: float
-    mean: float
-    variance: float
-    std: float
-    min_max: Vector
-    z_score: Vector
-
-
-def feature_scaling(values: Sequence[float]) -> FeatureScaling:
-    """Min-max to [0, 1] and z-score with the population std (ddof=0, like sklearn's
-    StandardScaler), so the scaled feature has mean 0 and std exactly 1."""
-    x = np.asarray(values, dtype=np.float64)
-    low, high = float(x.min()), float(x.max())
-    mean = float(x.mean())
-    variance = float(((x - mean) ** 2).mean())
-    std = float(np.sqrt(variance))
-    return FeatureScaling(
-        low, high, mean, variance, std, (x - low) / (high - low), (x - mean) / std
-    )
-
-
 @worked_example("feature-scaling")
 def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) -> WorkedExample:  # noqa: B006
     x = checked_values("values", values)
     if x.max() == x.min():
         raise BadParameter("values", "need at least two different values (max > min)")
     s = feature_scaling(values)
-    n = len(x)
     pick = 1  # the second value: the first is often the minimum, which scales to a dull 0
     xi = float(x[pick])
     return WorkedExample(
@@ -128,13 +82,13 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
             Step(
                 "均值 (mean)",
                 "\\mu = \\frac{1}{n}\\sum_{i} x_i",
-                f"\\frac{{{_signed_sum(x)}}}{{{n}}}",
+                mean_of(x),
                 num(s.mean),
             ),
             Step(
                 "总体方差 (population variance, 除以 $n$ 而非 $n-1$)",
                 "\\sigma^2 = \\frac{1}{n}\\sum_{i} (x_i-\\mu)^2",
-                f"\\frac{{{_signed_sum((x - s.mean) ** 2)}}}{{{n}}}",
+                mean_of((x - s.mean) ** 2),
                 num(s.variance),
             ),
             Step(
@@ -158,7 +112,7 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
             Table(
                 header=("$x$", "min-max $x'$", "z-score $z$"),
                 rows=tuple(
-                    (f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
+                    (float(a), float(b), float(c))
                     for a, b, c in zip(x, s.min_max, s.z_score, strict=True)
                 ),
                 caption="min-max 落在 $[0, 1]$；z-score 均值 0、标准差 1",
@@ -170,55 +124,9 @@ def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) ->
 # --- batch norm forward ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BatchNormForward:
-    mean: float
-    variance: float  # biased: used to normalise
-    unbiased_variance: float  # used for running_var
-    x_hat: Vector
-    y: Vector
-    running_mean: float
-    running_var: float
-    eval_output: float
-
-
-def batchnorm_forward(
-    batch: Sequence[float],
-    gamma: float,
-    beta: float,
-    eps: float,
-    momentum: float,
-    x_eval: float,
-) -> BatchNormForward:
-    """One training step of BatchNorm1d on one feature (running stats from 0 and 1),
-    then the eval-mode output for `x_eval`, which uses the running statistics."""
-    x = np.asarray(batch, dtype=np.float64)
-    m = len(x)
-    mean = float(x.mean())
-    variance = float(((x - mean) ** 2).mean())
-    unbiased = variance * m / (m - 1)
-    x_hat = (x - mean) / np.sqrt(variance + eps)
-    running_mean = (1 - momentum) * 0.0 + momentum * mean
-    running_var = (1 - momentum) * 1.0 + momentum * unbiased
-    eval_output = gamma * (x_eval - running_mean) / np.sqrt(running_var + eps) + beta
-    return BatchNormForward(
-        mean,
-        variance,
-        unbiased,
-        x_hat,
-        gamma * x_hat + beta,
-        running_mean,
-        running_var,
-        float(eval_output),
-    )
-
-
 def _check_bn_scalars(gamma: float, eps: float) -> None:
-    for name, value in (("gamma", gamma), ("eps", eps)):
-        if not np.isfinite(value) or abs(value) > 1e6:
-            raise BadParameter(name, "must be a finite number of magnitude at most 1e6")
-    if not 0 <= eps <= 1:
-        raise BadParameter("eps", "must be between 0 and 1 (PyTorch's default is 1e-5)")
+    bounded(gamma=gamma)
+    between("eps", eps, 0.0, 1.0)  # PyTorch's default is 1e-5
 
 
 @worked_example("batchnorm-forward")
@@ -234,15 +142,12 @@ def batchnorm_forward_example(
     so the card shows the same input giving a different output in training and inference."""
     x = checked_values("batch", batch)
     _check_bn_scalars(gamma, eps)
-    if not np.isfinite(beta) or abs(beta) > 1e6:
-        raise BadParameter("beta", "must be a finite number of magnitude at most 1e6")
-    if not 0 <= momentum <= 1:
-        raise BadParameter("momentum", "must be between 0 and 1 (PyTorch's default is 0.1)")
+    bounded(beta=beta)
+    between("momentum", momentum, 0.0, 1.0)  # PyTorch's default is 0.1
     if x.max() == x.min() and eps == 0:
         raise BadParameter("eps", "must be positive when every value in the batch is equal")
     query = float(x[0]) if x_eval is None else float(x_eval)
-    if not np.isfinite(query) or abs(query) > 1e6:
-        raise BadParameter("x_eval", "must be a finite number of magnitude at most 1e6")
+    bounded(x_eval=query)
     r = batchnorm_forward(batch, gamma, beta, eps, momentum, query)
     m = len(x)
     keep = 1 - momentum
@@ -255,13 +160,13 @@ def batchnorm_forward_example(
             Step(
                 "批均值 (mini-batch mean)",
                 "\\mu_B = \\frac{1}{m}\\sum_{i=1}^{m} x_i",
-                f"\\frac{{{_signed_sum(x)}}}{{{m}}}",
+                mean_of(x),
                 num(r.mean),
             ),
             Step(
                 "有偏方差 (biased variance, 除以 m)",
                 "\\sigma_B^2 = \\frac{1}{m}\\sum_{i=1}^{m} (x_i-\\mu_B)^2",
-                f"\\frac{{{_signed_sum((x - r.mean) ** 2)}}}{{{m}}}",
+                mean_of((x - r.mean) ** 2),
                 num(r.variance),
             ),
             Step(
@@ -278,7 +183,7 @@ def batchnorm_forward_example(
             Table(
                 header=("$i$", "$x_i$", "$\\hat x_i$", "$y_i$"),
                 rows=tuple(
-                    (f"${i}$", f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
+                    (i, float(a), float(b), float(c))
                     for i, (a, b, c) in enumerate(zip(x, r.x_hat, r.y, strict=True), start=1)
                 ),
                 caption="训练模式 (train mode) 的输出",
@@ -292,7 +197,7 @@ def batchnorm_forward_example(
             Step(
                 "更新 running_mean $\\hat\\mu$ (初值 0)",
                 "\\hat\\mu \\leftarrow (1-\\alpha)\\,\\hat\\mu + \\alpha\\,\\mu_B",
-                f"{num(keep)}\\times 0 + {num(momentum)}\\times {_factor(r.mean)}",
+                f"{num(keep)}\\times 0 + {num(momentum)}\\times {num_factor(r.mean)}",
                 num(r.running_mean),
             ),
             Step(
@@ -322,81 +227,6 @@ def batchnorm_forward_example(
 # --- batch norm backward ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BatchNormBackward:
-    mean: float
-    variance: float
-    x_hat: Vector
-    d_x_hat: Vector
-    d_variance: float
-    d_mean: float
-    d_x: Vector
-    d_gamma: float
-    d_beta: float
-
-
-def batchnorm_backward(
-    batch: Sequence[float], upstream: Sequence[float], gamma: float, eps: float
-) -> BatchNormBackward:
-    """The chain rule of Ioffe & Szegedy 2015, section 3, term by term (dL/dy = upstream)."""
-    x = np.asarray(batch, dtype=np.float64)
-    g = np.asarray(upstream, dtype=np.float64)
-    m = len(x)
-    mean = float(x.mean())
-    variance = float(((x - mean) ** 2).mean())
-    inv_std = 1.0 / np.sqrt(variance + eps)
-    x_hat = (x - mean) * inv_std
-    d_x_hat = g * gamma
-    d_variance = float(np.sum(d_x_hat * (x - mean)) * -0.5 * (variance + eps) ** -1.5)
-    d_mean = float(np.sum(-d_x_hat * inv_std) + d_variance * np.sum(-2.0 * (x - mean)) / m)
-    d_x = d_x_hat * inv_std + d_variance * 2.0 * (x - mean) / m + d_mean / m
-    return BatchNormBackward(
-        mean,
-        variance,
-        x_hat,
-        d_x_hat,
-        d_variance,
-        d_mean,
-        d_x,
-        float(np.sum(g * x_hat)),
-        float(np.sum(g)),
-    )
-
-
-def batchnorm_loss(x: Vector, upstream: Vector, gamma: float, beta: float, eps: float) -> float:
-    """L = sum_i g_i y_i: the loss whose gradient with respect to y is the upstream g."""
-    x_hat = (x - x.mean()) / np.sqrt(x.var() + eps)
-    return float(np.sum(upstream * (gamma * x_hat + beta)))
-
-
-def numerical_gradients(
-    batch: Sequence[float], upstream: Sequence[float], gamma: float, eps: float, h: float = 1e-5
-) -> tuple[Vector, float, float]:
-    """Central differences (L(v+h) - L(v-h)) / 2h for every x_i, gamma and beta."""
-    x = np.asarray(batch, dtype=np.float64)
-    g = np.asarray(upstream, dtype=np.float64)
-    beta = 0.0  # the gradients do not depend on beta
-
-    def central(loss_at: float, loss_minus: float) -> float:
-        return (loss_at - loss_minus) / (2 * h)
-
-    d_x = np.empty_like(x)
-    for i in range(len(x)):
-        step = np.zeros_like(x)
-        step[i] = h
-        d_x[i] = central(
-            batchnorm_loss(x + step, g, gamma, beta, eps),
-            batchnorm_loss(x - step, g, gamma, beta, eps),
-        )
-    d_gamma = central(
-        batchnorm_loss(x, g, gamma + h, beta, eps), batchnorm_loss(x, g, gamma - h, beta, eps)
-    )
-    d_beta = central(
-        batchnorm_loss(x, g, gamma, beta + h, eps), batchnorm_loss(x, g, gamma, beta - h, eps)
-    )
-    return d_x, d_gamma, d_beta
-
-
 @worked_example("batchnorm-backward")
 def batchnorm_backward_example(
     batch: list[float] = [1.0, 2.0, 3.0, 6.0],  # noqa: B006
@@ -406,9 +236,7 @@ def batchnorm_backward_example(
 ) -> WorkedExample:
     """`eps` (added, optional) is BatchNorm's epsilon, PyTorch's default."""
     x = checked_values("batch", batch)
-    g = checked_values("upstream", upstream)
-    if len(g) != len(x):
-        raise BadParameter("upstream", f"needs one value per batch element ({len(x)})")
+    g = checked_like("upstream", upstream, x, "batch element")
     _check_bn_scalars(gamma, eps)
     if x.max() == x.min():
         raise BadParameter("batch", "need at least two different values (else x_hat = 0)")
@@ -445,7 +273,7 @@ def batchnorm_backward_example(
             Step(
                 "对 $\\beta$ 的梯度",
                 "\\frac{\\partial L}{\\partial \\beta} = \\sum_i g_i",
-                _signed_sum(g),
+                signed_sum(g),
                 num(r.d_beta),
             ),
             Step(
@@ -481,10 +309,10 @@ def batchnorm_backward_example(
                 "\\frac{\\partial L}{\\partial \\hat x_i} \\\\ \\quad {}+ \\frac{2(x_i-\\mu_B)}{m}"
                 "\\frac{\\partial L}{\\partial \\sigma_B^2} \\\\ \\quad {}+ \\frac{1}{m}"
                 "\\frac{\\partial L}{\\partial \\mu_B} \\end{array}",
-                _stacked(
+                stacked(
                     _fraction(float(r.d_x_hat[i]), num(s)),
-                    f"\\frac{{2\\times {_factor(float(centred[i]))}}}{{{m}}}\\times "
-                    + _factor(r.d_variance),
+                    f"\\frac{{2\\times {num_factor(float(centred[i]))}}}{{{m}}}\\times "
+                    + num_factor(r.d_variance),
                     _fraction(r.d_mean, str(m)),
                 ),
                 num(float(r.d_x[i])),
@@ -492,8 +320,7 @@ def batchnorm_backward_example(
             Table(
                 header=("$x_i$", "$g_i$", "解析梯度", "数值梯度"),
                 rows=tuple(
-                    tuple(f"${num(float(v))}$" for v in row)
-                    for row in zip(x, g, r.d_x, num_dx, strict=True)
+                    tuple(float(v) for v in row) for row in zip(x, g, r.d_x, num_dx, strict=True)
                 ),
                 caption=(
                     "$\\partial L/\\partial x_i$：解析梯度 (Ioffe & Szegedy 2015) "
@@ -519,28 +346,6 @@ def norm_input() -> Vector:
     """The fixed (N, C, H, W) = (2, 4, 2, 1) tensor of small integers the card shows."""
     values = np.random.default_rng(NORM_SEED).integers(0, 10, size=NORM_SHAPE)
     return values.astype(np.float64)
-
-
-def norm_statistics(
-    x: Vector, kind: NormKind, groups: int, eps: float = NORM_EPS
-) -> tuple[Vector, Vector, Vector]:
-    """Means and biased variances of each normalisation set, and the normalised tensor.
-
-    The statistics come back shaped by set: (C,) for bn, (N,) for ln, (N, C) for in and
-    (N, groups) for gn.
-    """
-    n = x.shape[0]
-    if kind == "bn":
-        mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
-        out = (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + eps)
-        return mean, var, out
-    if kind == "in":
-        mean, var = x.mean(axis=(2, 3)), x.var(axis=(2, 3))
-        return mean, var, (x - mean[..., None, None]) / np.sqrt(var[..., None, None] + eps)
-    grouped = x.reshape(n, 1 if kind == "ln" else groups, -1)
-    mean, var = grouped.mean(axis=2), grouped.var(axis=2)
-    out = ((grouped - mean[..., None]) / np.sqrt(var[..., None] + eps)).reshape(x.shape)
-    return (mean[:, 0], var[:, 0], out) if kind == "ln" else (mean, var, out)
 
 
 _AXES: dict[str, tuple[str, str, str]] = {
@@ -610,7 +415,7 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
         Table(
             header=("$n$", "$c$", "$h=0$", "$h=1$"),
             rows=tuple(
-                (str(i), str(j), f"${num(float(x[i, j, 0, 0]))}$", f"${num(float(x[i, j, 1, 0]))}$")
+                (str(i), str(j), float(x[i, j, 0, 0]), float(x[i, j, 1, 0]))
                 for i in range(n)
                 for j in range(c)
             ),
@@ -626,7 +431,7 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
         Table(
             header=(set_header, "$\\mu$", "$\\sigma^2$ (有偏 biased)"),
             rows=tuple(
-                (name, f"${num(float(a))}$", f"${num(float(b))}$")
+                (name, float(a), float(b))
                 for name, a, b in zip(names, mean.flat, var.flat, strict=True)
             ),
             caption=f"共 {mean.size} 组统计量 (sets of statistics)",
@@ -665,15 +470,10 @@ def bn_fold_example(
 ) -> WorkedExample:
     """One output channel of a 1x3 convolution and the BN after it, in eval mode."""
     w = checked_values("weights", weights)
-    x = checked_values("patch", patch)
-    if len(x) != len(w):
-        raise BadParameter("patch", f"needs one value per weight ({len(w)})")
+    x = checked_like("patch", patch, w, "weight")
     _check_bn_scalars(gamma, eps)
-    for name, value in (("bias", bias), ("beta", beta), ("mean", mean)):
-        if not np.isfinite(value) or abs(value) > 1e6:
-            raise BadParameter(name, "must be a finite number of magnitude at most 1e6")
-    if not 0 < var <= 1e6:
-        raise BadParameter("var", "the running variance must be positive, at most 1e6")
+    bounded(bias=bias, beta=beta, mean=mean)
+    positive_at_most("var", var, MAX_MAGNITUDE)  # a running variance
     f = fold_batchnorm(
         w[None, :],
         np.array([bias]),
@@ -687,11 +487,11 @@ def bn_fold_example(
     w_fold = f.weight[0]
     b_fold = float(f.bias[0])
     z = float(w @ x) + bias
-    y_bn = gamma * (z - mean) / np.sqrt(var + eps) + beta
+    y_bn = batchnorm_eval(z, gamma, beta, mean, var, eps)
     y_fold = float(w_fold @ x) + b_fold
     return WorkedExample(
         title=(
-            f"一个输出通道：$w = ({', '.join(num(float(v)) for v in w)})$, $b = {num(bias)}$；"
+            f"一个输出通道：$w = {plain_tuple(w)}$, $b = {num(bias)}$；"
             f"BN：$\\gamma = {num(gamma)}$, $\\beta = {num(beta)}$, "
             f"$\\mu = {num(mean)}$, $\\sigma^2 = {num(var)}$"
         ),
@@ -710,7 +510,7 @@ def bn_fold_example(
                 num(b_fold),
             ),
             Step(
-                f"检验：输入 $x = ({', '.join(num(float(v)) for v in x)})$，先卷积",
+                f"检验：输入 $x = {plain_tuple(x)}$，先卷积",
                 "z = w\\cdot x + b",
                 "",
                 num(z),
@@ -723,7 +523,7 @@ def bn_fold_example(
                     f"{{\\sqrt{{{num(var)} + {num(eps)}}}}}",
                     -beta,
                 ),
-                num(float(y_bn)),
+                num(y_bn),
             ),
             Step("折叠后一次卷积 (one conv)", "y = w'\\cdot x + b'", "", num(y_fold)),
         ),
@@ -733,27 +533,13 @@ def bn_fold_example(
 # --- running statistics: exponential vs cumulative average -----------------------------------
 
 
-def running_means(batch_means: Sequence[float], momentum: float | None) -> Vector:
-    """running_mean after each batch, from torch's initial 0: the exponential moving average
-    with weight `momentum` on the new batch, or the plain average of all batches so far when
-    momentum is None (torch uses momentum = 1 / num_batches_tracked then)."""
-    running = 0.0
-    out = np.empty(len(batch_means))
-    for k, value in enumerate(batch_means, start=1):
-        weight = 1.0 / k if momentum is None else momentum
-        running = (1 - weight) * running + weight * value
-        out[k - 1] = running
-    return out
-
-
 @worked_example("bn-cumulative-average")
 def bn_cumulative_average_example(
     batch_means: list[float] = [3.0, 5.0, 4.0, 4.0],  # noqa: B006
     momentum: float = 0.1,
 ) -> WorkedExample:
     means = checked_values("batch_means", batch_means, low=1)
-    if not 0 < momentum <= 1:
-        raise BadParameter("momentum", "must be in (0, 1] (PyTorch's default is 0.1)")
+    positive_at_most("momentum", momentum, 1.0)  # PyTorch's default is 0.1
     ema = running_means(batch_means, momentum)
     cma = running_means(batch_means, None)
     k = len(means)
@@ -771,7 +557,7 @@ def bn_cumulative_average_example(
             Table(
                 header=("$k$", "$\\mu_B$", f"$\\alpha = {num(momentum)}$", "None"),
                 rows=tuple(
-                    (str(i), f"${num(float(a))}$", f"${num(float(b))}$", f"${num(float(c))}$")
+                    (str(i), float(a), float(b), float(c))
                     for i, (a, b, c) in enumerate(zip(means, ema, cma, strict=True), start=1)
                 ),
                 caption="每个批之后的 running_mean（PyTorch BatchNorm）",
@@ -789,14 +575,6 @@ def bn_cumulative_average_example(
 # --- RMSNorm ---------------------------------------------------------------------------------
 
 
-def rms_norm(x: Vector, gain: Vector, eps: float) -> tuple[float, Vector]:
-    """RMSNorm (Zhang & Sennrich 2019), as torch.nn.RMSNorm computes it over the last axis:
-    y = g * x / sqrt(mean(x^2) + eps). Returns (sqrt(mean(x^2) + eps), y)."""
-    rms = float(np.sqrt(np.mean(x**2) + eps))
-    out: Vector = gain * x / rms
-    return rms, out
-
-
 @worked_example("rmsnorm")
 def rmsnorm_example(
     x: list[float] = [1.0, -2.0, 3.0, 2.0],  # noqa: B006
@@ -804,8 +582,7 @@ def rmsnorm_example(
 ) -> WorkedExample:
     """Gains of 1 so the card compares RMSNorm with LayerNorm (no affine) on the same x."""
     v = checked_values("x", x)
-    if not 0 <= eps <= 1:
-        raise BadParameter("eps", "must be between 0 and 1")
+    between("eps", eps, 0.0, 1.0)
     if not np.any(v) and eps == 0:
         raise BadParameter("eps", "must be positive when every value is 0")
     if v.max() == v.min():
@@ -814,12 +591,12 @@ def rmsnorm_example(
     ln = feature_scaling(x)
     n = len(v)
     return WorkedExample(
-        title=f"$x = ({', '.join(num(float(a)) for a in v)})$，$g_i = 1$，$\\epsilon = {num(eps)}$",
+        title=f"$x = {plain_tuple(v)}$，$g_i = 1$，$\\epsilon = {num(eps)}$",
         steps=(
             Step(
                 "均方根 (root mean square)",
                 "\\mathrm{RMS}(x) = \\sqrt{\\frac{1}{n}\\sum_i x_i^2 + \\epsilon}",
-                f"\\sqrt{{\\frac{{{' + '.join(f'{_factor(float(a))}^2' for a in v)}}}{{{n}}}"
+                f"\\sqrt{{\\frac{{{' + '.join(f'{num_factor(float(a))}^2' for a in v)}}}{{{n}}}"
                 f" + {num(eps)}}}",
                 num(rms),
             ),
@@ -833,7 +610,7 @@ def rmsnorm_example(
             Step(
                 "LayerNorm 除以标准差",
                 "\\frac{x_i-\\mu}{\\sigma}",
-                f"\\frac{{x_i - {_factor(ln.mean)}}}{{{num(ln.std)}}}",
+                f"\\frac{{x_i - {num_factor(ln.mean)}}}{{{num(ln.std)}}}",
                 _math_list(ln.z_score),
             ),
             Step(

@@ -14,10 +14,12 @@ Algorithm 1; torch.optim.Adam): bias-corrected moments, step lr m_hat / (sqrt(v_
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
+from ankigen.checks import between
 from dlmath.optimizers import (
     Trace,
     adagrad,
@@ -28,8 +30,15 @@ from dlmath.optimizers import (
     sutskever_momentum,
 )
 
-MAX_STEPS = 20
+from ._latex import plain_tuple
+from ._params import MAX_STEP_ROWS, bounded, positive_at_most, table_steps
+
+# Rows of a table of hand-given gradients or chosen steps: MAX_STEP_ROWS (from _params).
+# A momentum path is longer: its table must reach the first overshoot and return, which at
+# lr = 0.05 (curvature 1, mu = 0.9) takes about 28 steps.
 MAX_PATH_STEPS = 40
+# Steps adagrad-rmsprop runs one by one (a schedule's closed form allows far more, see
+# schedules.MAX_TOTAL_STEPS); only the `at` rows are shown.
 MAX_RUN_STEPS = 1000
 ZERO = np.zeros(())  # the worked examples' single weight starts at 0
 
@@ -51,14 +60,14 @@ def first_overshoot(thetas: list[float], start: float) -> tuple[int, float]:
 
 
 def _check_gradients(gradients: list[float], lr: float, eps: float) -> None:
-    if not 1 <= len(gradients) <= MAX_STEPS:
-        raise BadParameter("gradients", f"give 1 to {MAX_STEPS} gradients, got {len(gradients)}")
-    if not all(math.isfinite(g) and abs(g) <= 1e6 for g in gradients):
-        raise BadParameter("gradients", "each gradient must be finite, at most 1e6 in size")
-    if not 0.0 < lr <= 10.0:
-        raise BadParameter("lr", "must be in (0, 10]")
-    if not 0.0 <= eps <= 1.0:
-        raise BadParameter("eps", "must be in [0, 1]")
+    if not 1 <= len(gradients) <= MAX_STEP_ROWS:
+        raise BadParameter(
+            "gradients", f"give 1 to {MAX_STEP_ROWS} gradients, got {len(gradients)}"
+        )
+    for gradient in gradients:
+        bounded(gradients=gradient)
+    positive_at_most("lr", lr, 10.0)
+    between("eps", eps, 0.0, 1.0)
     if eps == 0.0 and gradients[0] == 0.0:
         raise BadParameter("eps", "a zero first gradient with eps = 0 divides 0 by 0")
 
@@ -71,16 +80,14 @@ def sgd_momentum_nag_example(
     curvature: float = 1.0,
     steps: int = 20,
 ) -> WorkedExample:
-    if not 0.0 < lr <= 10.0:
-        raise BadParameter("lr", "must be in (0, 10]")
+    positive_at_most("lr", lr, 10.0)
     if not 0.0 < momentum < 1.0:
         raise BadParameter("momentum", "must be in (0, 1): with 0 both are plain SGD")
-    if not math.isfinite(start) or start == 0.0 or abs(start) > 1e6:
-        raise BadParameter("start", "must be finite, non-zero (0 is the minimum), at most 1e6")
-    if not 0.0 < curvature <= 1e3:
-        raise BadParameter("curvature", "must be in (0, 1000]: f(w) = curvature w^2 / 2 is convex")
-    if not 2 <= steps <= MAX_PATH_STEPS:
-        raise BadParameter("steps", f"must be 2 to {MAX_PATH_STEPS}")
+    bounded(start=start)
+    if start == 0.0:
+        raise BadParameter("start", "must not be 0, the minimum")
+    positive_at_most("curvature", curvature, 1e3)  # f(w) = curvature w^2 / 2 is convex
+    between("steps", steps, 2, MAX_PATH_STEPS)
     mom, nag = (
         sutskever_momentum(
             lambda point, _t: curvature * point, np.asarray(start), lr, momentum, steps, nesterov
@@ -119,7 +126,7 @@ def sgd_momentum_nag_example(
         Table(
             header=("$t$", "Momentum $\\theta_t$", "NAG $\\theta_t$"),
             rows=tuple(
-                (f"${t}$", f"${num(a)}$", f"${num(b)}$")
+                (t, float(a), float(b))
                 for t, (a, b) in enumerate(zip(mom.thetas, nag.thetas, strict=True), start=1)
             ),
             caption="$\\theta_t = \\theta_{t-1} + v_t$, 最优点 (minimum) $\\theta^* = 0$",
@@ -155,6 +162,17 @@ def constant_gradient_steps(
     return adagrad(gs, ZERO, lr, steps, eps), rmsprop(gs, ZERO, lr, steps, rho, eps)
 
 
+@dataclass(frozen=True, slots=True)
+class _Squares:
+    """How AdaGrad or RMSProp sums the squared gradients, as the card writes it."""
+
+    label: str
+    symbol: str
+    closed_form: str  # the statistic after t steps of a constant gradient g
+    substituted: str
+    approx: str  # the step size it gives, approximately
+
+
 @worked_example("adagrad-rmsprop")
 def adagrad_rmsprop_example(
     gradient: float = 1.0,
@@ -169,43 +187,50 @@ def adagrad_rmsprop_example(
         raise BadParameter("gradient", "must not be 0: nothing would move")
     if not 0.0 <= rho < 1.0:
         raise BadParameter("rho", "must be in [0, 1)")
-    if not 1 <= steps <= MAX_RUN_STEPS:
-        raise BadParameter("steps", f"must be 1 to {MAX_RUN_STEPS}")
-    if not 1 <= len(at) <= MAX_STEPS or not all(1 <= t <= steps for t in at):
-        raise BadParameter("at", f"1 to {MAX_STEPS} step numbers, each in 1..steps")
+    between("steps", steps, 1, MAX_RUN_STEPS)
+    table_steps("at", at, 1, steps, "1..steps")
     ada, rms = constant_gradient_steps(gradient, lr, rho, eps, steps)
     g, last = num_factor(gradient), steps
+
+    def at_last_step(run: Trace, name: str, squares: _Squares) -> list[Step]:
+        """The statistic of g^2 after `last` steps, then the step size it gives."""
+        return [
+            Step(
+                f"{name} {squares.label}, $t={last}$",
+                f"{squares.symbol}_t = {squares.closed_form}",
+                squares.substituted,
+                num(run.second[-1]),
+            ),
+            Step(
+                f"{name} 步长 (step) $\\approx {squares.approx}$, $t={last}$",
+                f"\\Delta w_t = \\frac{{\\eta\\, g}}{{\\sqrt{{{squares.symbol}_t}} + \\epsilon}}",
+                f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(run.second[-1])}}}}}",
+                num(run.updates[-1]),
+            ),
+        ]
+
     items: list[Step | Table] = [
-        Step(
-            f"AdaGrad 累积 (accumulator), $t={last}$",
-            "G_t = t\\, g^2",
-            f"{last} \\times {g}^2",
-            num(ada.second[-1]),
+        *at_last_step(
+            ada,
+            "AdaGrad",
+            _Squares(
+                "累积 (accumulator)", "G", "t\\, g^2", f"{last} \\times {g}^2", "\\eta / \\sqrt t"
+            ),
         ),
-        Step(
-            f"AdaGrad 步长 (step) $\\approx \\eta / \\sqrt t$, $t={last}$",
-            "\\Delta w_t = \\frac{\\eta\\, g}{\\sqrt{G_t} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(ada.second[-1])}}}}}",
-            num(ada.updates[-1]),
-        ),
-        Step(
-            f"RMSProp 滑动平均 (moving average), $t={last}$",
-            "E_t = (1-\\rho^t)\\, g^2",
-            f"(1 - {num(rho)}^{{{last}}}) \\times {g}^2",
-            num(rms.second[-1]),
-        ),
-        Step(
-            f"RMSProp 步长 (step) $\\approx \\eta / \\sqrt{{1-\\rho^t}}$, $t={last}$",
-            "\\Delta w_t = \\frac{\\eta\\, g}{\\sqrt{E_t} + \\epsilon}",
-            f"\\frac{{{num(lr)} \\times {g}}}{{\\sqrt{{{num(rms.second[-1])}}}}}",
-            num(rms.updates[-1]),
+        *at_last_step(
+            rms,
+            "RMSProp",
+            _Squares(
+                "滑动平均 (moving average)",
+                "E",
+                "(1-\\rho^t)\\, g^2",
+                f"(1 - {num(rho)}^{{{last}}}) \\times {g}^2",
+                "\\eta / \\sqrt{1-\\rho^t}",
+            ),
         ),
         Table(
             header=("$t$", "AdaGrad $\\Delta w_t$", "RMSProp $\\Delta w_t$"),
-            rows=tuple(
-                (f"${t}$", f"${num(ada.updates[t - 1])}$", f"${num(rms.updates[t - 1])}$")
-                for t in at
-            ),
+            rows=tuple((t, float(ada.updates[t - 1]), float(rms.updates[t - 1])) for t in at),
             caption=(
                 f"torch.optim.Adagrad / RMSprop(alpha={rho:g}), "
                 f"每步梯度都是 (every gradient) ${num(gradient)}$"
@@ -218,6 +243,28 @@ def adagrad_rmsprop_example(
             f"$\\eta = {num(lr)}$, $\\rho = {num(rho)}$, $\\epsilon = {num(eps)}$"
         ),
         steps=tuple(items),
+    )
+
+
+def _moment(
+    order: int, symbol: str, label: str, beta: float, g1: float, raw: float, corrected: float
+) -> tuple[Step, Step]:
+    """Adam's first step of moment `order` (1: m of g, 2: v of g^2), then its bias correction."""
+    b = f"\\beta_{order}"
+    power = "" if order == 1 else "^2"
+    return (
+        Step(
+            f"{label}, $t=1$",
+            f"{symbol}_1 = {b} {symbol}_0 + (1-{b}) g_1{power}",
+            f"{num(beta)} \\times 0 + {num(1 - beta)} \\times {num_factor(g1)}{power}",
+            num(raw),
+        ),
+        Step(
+            "偏差修正 (bias correction), $t=1$",
+            f"\\hat {symbol}_1 = \\frac{{{symbol}_1}}{{1-{b}^1}}",
+            f"\\frac{{{num(raw)}}}{{{num(1 - beta)}}}",
+            num(corrected),
+        ),
     )
 
 
@@ -239,31 +286,13 @@ def adam_steps_example(
     g, m, v = trace.grads.tolist(), trace.first.tolist(), trace.second.tolist()
     step, w = trace.updates.tolist(), trace.params[1:].tolist()
     raw = adam_first_step_uncorrected(g[0], lr, beta1, beta2, eps)
+    m_step, m_correction = _moment(1, "m", "一阶矩 (first moment)", beta1, g[0], m[0], m_hat[0])
+    v_step, v_correction = _moment(2, "v", "二阶矩 (second moment)", beta2, g[0], v[0], v_hat[0])
     items: list[Step | Table] = [
-        Step(
-            "一阶矩 (first moment), $t=1$",
-            "m_1 = \\beta_1 m_0 + (1-\\beta_1) g_1",
-            f"{num(beta1)} \\times 0 + {num(1 - beta1)} \\times {num_factor(g[0])}",
-            num(m[0]),
-        ),
-        Step(
-            "二阶矩 (second moment), $t=1$",
-            "v_1 = \\beta_2 v_0 + (1-\\beta_2) g_1^2",
-            f"{num(beta2)} \\times 0 + {num(1 - beta2)} \\times {num_factor(g[0])}^2",
-            num(v[0]),
-        ),
-        Step(
-            "偏差修正 (bias correction), $t=1$",
-            "\\hat m_1 = \\frac{m_1}{1-\\beta_1^1}",
-            f"\\frac{{{num(m[0])}}}{{{num(1 - beta1)}}}",
-            num(m_hat[0]),
-        ),
-        Step(
-            "偏差修正 (bias correction), $t=1$",
-            "\\hat v_1 = \\frac{v_1}{1-\\beta_2^1}",
-            f"\\frac{{{num(v[0])}}}{{{num(1 - beta2)}}}",
-            num(v_hat[0]),
-        ),
+        m_step,
+        v_step,
+        m_correction,
+        v_correction,
         Step(
             "更新步长 (step), $t=1$",
             "\\Delta w_1 = \\frac{\\eta\\, \\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}",
@@ -273,22 +302,13 @@ def adam_steps_example(
         ),
         Table(
             header=("$t$", "$g_t$", "$m_t$", "$v_t$"),
-            rows=tuple(
-                (f"${t}$", f"${num(g[t - 1])}$", f"${num(m[t - 1])}$", f"${num(v[t - 1])}$")
-                for t in range(1, len(gs) + 1)
-            ),
+            rows=tuple((t, g[t - 1], m[t - 1], v[t - 1]) for t in range(1, len(gs) + 1)),
             caption="原始矩 (raw moments), $m_0 = v_0 = 0$",
         ),
         Table(
             header=("$t$", "$\\hat m_t$", "$\\hat v_t$", "$\\Delta w_t$", "$w_t$"),
             rows=tuple(
-                (
-                    f"${t}$",
-                    f"${num(m_hat[t - 1])}$",
-                    f"${num(v_hat[t - 1])}$",
-                    f"${num(step[t - 1])}$",
-                    f"${num(w[t - 1])}$",
-                )
+                (t, m_hat[t - 1], v_hat[t - 1], step[t - 1], w[t - 1])
                 for t in range(1, len(gs) + 1)
             ),
             caption="修正后 (bias-corrected), torch.optim.Adam, $w_0 = 0$",
@@ -310,7 +330,7 @@ def adam_steps_example(
     ]
     return WorkedExample(
         title=(
-            f"梯度 $g = ({', '.join(num(g) for g in gs)})$, $\\eta = {num(lr)}$, "
+            f"梯度 $g = {plain_tuple(gs)}$, $\\eta = {num(lr)}$, "
             f"$\\beta_1 = {num(beta1)}$, $\\beta_2 = {num(beta2)}$, $\\epsilon = {num(eps)}$"
         ),
         steps=tuple(items),

@@ -1,19 +1,9 @@
-"""Weight penalties and inverted dropout, computed from their definitions.
-
-L1 penalty lam * sum|w| (subgradient lam * sign(w), 0 at w = 0 as torch.sign gives); L2 penalty
-(lam / 2) * sum w^2 (gradient lam * w). For plain SGD, adding the L2 gradient is the same as
-decaying the weights, which is what torch.optim.SGD(weight_decay=lam) does; for Adam the two
-differ, and torch.optim.AdamW decouples the decay (Loshchilov & Hutter 2019): w <- w(1 - lr lam)
-then the Adam step. Dropout follows torch.nn.Dropout: p is the DROP probability, kept units are
-scaled by 1 / (1 - p) in training (inverted dropout), and evaluation is the identity.
-"""
+"""Weight penalties and inverted dropout, mixup, CutMix and stochastic depth, step by step;
+the formulas (and their sources) are in dlmath.regularization."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import numpy.typing as npt
 
 from ankigen import (
     BadParameter,
@@ -25,42 +15,23 @@ from ankigen import (
     num_tuple,
     worked_example,
 )
-from ankigen.checks import checked_values
+from ankigen.checks import at_least, between, checked_values
 from dlmath.losses import soft_cross_entropy
-from dlmath.optimizers import adam, given_gradients
+from dlmath.regularization import (
+    adam_first_steps,
+    cutmix_box,
+    cutmix_side,
+    dropout_mask,
+    empirical_mean,
+    inverted_dropout,
+    mixup,
+    penalties,
+    sgd_updates,
+    survival_probabilities,
+)
 
-Vector = npt.NDArray[np.float64]
-ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam / AdamW defaults
-ADAM_EPS = 1e-8
-
-
-def penalties(weights: Vector, lam: float) -> tuple[float, Vector, float, Vector]:
-    """L1 penalty and its subgradient, L2 penalty and its gradient."""
-    l1_grad: Vector = lam * np.sign(weights)
-    l2_grad: Vector = lam * weights
-    return lam * float(np.abs(weights).sum()), l1_grad, lam / 2 * float(weights @ weights), l2_grad
-
-
-def sgd_updates(
-    weights: Vector, grads: Vector, lam: float, lr: float
-) -> tuple[Vector, Vector, Vector]:
-    """One SGD step with the L1 gradient, with the L2 gradient, and as weight decay."""
-    l1: Vector = weights - lr * (grads + lam * np.sign(weights))
-    l2: Vector = weights - lr * (grads + lam * weights)
-    decay: Vector = (1.0 - lr * lam) * weights - lr * grads
-    return l1, l2, decay
-
-
-def adam_first_steps(
-    weights: Vector, grads: Vector, lam: float, lr: float
-) -> tuple[Vector, Vector]:
-    """The first weight change of Adam with L2 in the gradient, and of AdamW (torch defaults)."""
-    start = np.zeros_like(weights)
-    with_l2 = given_gradients([grads + lam * weights])
-    coupled = adam(with_l2, start, lr, 1, ADAM_BETAS, ADAM_EPS).trace.updates[0]
-    plain = adam(given_gradients([grads]), start, lr, 1, ADAM_BETAS, ADAM_EPS).trace.updates[0]
-    decoupled: Vector = lr * lam * weights + plain
-    return coupled, decoupled
+from ._latex import plain_tuple
+from ._params import checked_like, class_index, positive_at_most
 
 
 @worked_example("weight-penalty")
@@ -73,17 +44,10 @@ def weight_penalty_example(
 ) -> WorkedExample:
     """`gradients` is the data loss's gradient; without it, 0 (the penalty acts alone).
     `adam = false` leaves out the Adam / AdamW table (for cards that are only about L1 / L2)."""
-    checked_values("weights", weights, low=1)
-    if gradients is not None:
-        checked_values("gradients", gradients, low=1)
-        if len(gradients) != len(weights):
-            raise BadParameter("gradients", f"one per weight: {len(weights)} values")
-    if not 0.0 <= lam <= 10.0:
-        raise BadParameter("lam", "must be in [0, 10]")
-    if not 0.0 < lr <= 10.0:
-        raise BadParameter("lr", "must be in (0, 10]")
-    w = np.asarray(weights, dtype=np.float64)
-    g = np.zeros_like(w) if gradients is None else np.asarray(gradients, dtype=np.float64)
+    w = checked_values("weights", weights, low=1)
+    g = np.zeros_like(w) if gradients is None else checked_like("gradients", gradients, w, "weight")
+    between("lam", lam, 0.0, 10.0)
+    positive_at_most("lr", lr, 10.0)
     l1, l1_grad, l2, l2_grad = penalties(w, lam)
     sgd_l1, sgd_l2, decay = sgd_updates(w, g, lam, lr)
     adam_l2, adamw = adam_first_steps(w, g, lam, lr)
@@ -112,7 +76,7 @@ def weight_penalty_example(
         Table(
             header=("$w$", "$g$", "SGD + L1", "SGD + L2", "衰减 (decay)"),
             rows=tuple(
-                tuple(f"${num(float(v))}$" for v in row)
+                tuple(float(v) for v in row)
                 for row in zip(w, g, sgd_l1, sgd_l2, decay, strict=True)
             ),
             caption=f"一步 SGD (one step), $\\eta = {lr:g}$, $\\lambda = {lam:g}$; L2 = decay",
@@ -123,40 +87,16 @@ def weight_penalty_example(
             Table(
                 header=("$w$", "$g$", "Adam + L2", "AdamW"),
                 rows=tuple(
-                    tuple(f"${num(float(v))}$" for v in row)
-                    for row in zip(w, g, adam_l2, adamw, strict=True)
+                    tuple(float(v) for v in row) for row in zip(w, g, adam_l2, adamw, strict=True)
                 ),
                 caption="Adam 第一步的 $\\Delta w$ ($w' = w - \\Delta w$): L2 梯度被 Adam 归一化, "
                 "AdamW 直接减 $\\eta\\lambda w$ (Loshchilov & Hutter 2019)",
             )
         )
     return WorkedExample(
-        title=(
-            f"$w = ({', '.join(num(float(v)) for v in w)})$, $\\lambda = {lam:g}$, $\\eta = {lr:g}$"
-        ),
+        title=(f"$w = {plain_tuple(w)}$, $\\lambda = {lam:g}$, $\\eta = {lr:g}$"),
         steps=tuple(items),
     )
-
-
-def dropout_mask(size: int, p: float, seed: int) -> npt.NDArray[np.bool_]:
-    """Keep each unit with probability 1 - p (True = kept)."""
-    mask: npt.NDArray[np.bool_] = np.random.default_rng(seed).random(size) >= p
-    return mask
-
-
-def inverted_dropout(x: Vector, mask: npt.NDArray[np.bool_], p: float) -> Vector:
-    """Training output: kept units scaled by 1 / (1 - p), dropped units 0."""
-    out: Vector = np.where(mask, x / (1.0 - p), 0.0)
-    return out
-
-
-def empirical_mean(x: Vector, p: float, seed: int, samples: int) -> Vector:
-    """The mean training output over `samples` independent masks: close to x.
-
-    Seeded with seed + 1 so these masks are independent of the one shown."""
-    masks = np.random.default_rng(seed + 1).random((samples, x.size)) >= p
-    mean: Vector = np.where(masks, x / (1.0 - p), 0.0).mean(axis=0)
-    return mean
 
 
 @worked_example("inverted-dropout")
@@ -166,19 +106,17 @@ def inverted_dropout_example(
     seed: int = 0,
     samples: int = 10_000,
 ) -> WorkedExample:
-    checked_values("activations", activations, low=1)
+    x = checked_values("activations", activations, low=1)
     if not 0.0 <= p < 1.0:
         raise BadParameter("p", "the drop probability must be in [0, 1)")
-    if seed < 0:
-        raise BadParameter("seed", "must be at least 0")
-    if not 1 <= samples <= 1_000_000:
-        raise BadParameter("samples", "must be 1 to 1,000,000")
-    x = np.asarray(activations, dtype=np.float64)
+    at_least("seed", seed, 0)
+    between("samples", samples, 1, 1_000_000)
     keep = 1.0 - p
     mask = dropout_mask(x.size, p, seed)
     out = inverted_dropout(x, mask, p)
     mean = empirical_mean(x, p, seed, samples)
     x0 = float(x[0])
+    shown_mask = num_tuple([float(m) for m in mask])
     items: list[Step | Table] = [
         Step(
             "保留概率 (keep probability)",
@@ -190,12 +128,12 @@ def inverted_dropout_example(
             f"掩码 (mask), seed={seed}",
             "m_i \\sim \\mathrm{Bernoulli}(q)",
             "",
-            num_tuple([float(m) for m in mask]),
+            shown_mask,
         ),
         Step(
             "训练 (training)",
             "y = \\frac{m \\odot x}{q}",
-            f"\\frac{{{num_tuple([float(m) for m in mask])} \\odot {num_tuple(x)}}}{{{num(keep)}}}",
+            f"\\frac{{{shown_mask} \\odot {num_tuple(x)}}}{{{num(keep)}}}",
             num_tuple(out),
         ),
         Step("测试 (test)", "y = x", "", num_tuple(x)),
@@ -208,7 +146,7 @@ def inverted_dropout_example(
         Table(
             header=("$x$", "$m$", "$y$", "$\\bar y$"),
             rows=tuple(
-                (f"${num(float(a))}$", f"${int(b)}$", f"${num(float(c))}$", f"${num(float(d))}$")
+                (float(a), int(b), float(c), float(d))
                 for a, b, c, d in zip(x, mask, out, mean, strict=True)
             ),
             caption=f"$\\bar y$: {samples:,} 个掩码的平均 (mean over masks); "
@@ -216,19 +154,12 @@ def inverted_dropout_example(
         ),
     ]
     return WorkedExample(
-        title=f"$x = ({', '.join(num(float(v)) for v in x)})$, $p = {p:g}$ (drop), seed = {seed}",
+        title=f"$x = {plain_tuple(x)}$, $p = {p:g}$ (drop), seed = {seed}",
         steps=tuple(items),
     )
 
 
 # --- mixup, CutMix, stochastic depth ---------------------------------------------------------
-
-
-def mixup(x_i: Vector, x_j: Vector, y_i: Vector, y_j: Vector, lam: float) -> tuple[Vector, Vector]:
-    """mixup (Zhang et al. 2018, eq. in section 2): the same lambda mixes inputs and targets."""
-    x: Vector = lam * x_i + (1.0 - lam) * x_j
-    y: Vector = lam * y_i + (1.0 - lam) * y_j
-    return x, y
 
 
 @worked_example("mixup")
@@ -242,23 +173,15 @@ def mixup_example(
 ) -> WorkedExample:
     """Two inputs of two values, their classes among len(logits) classes, and the model's
     logits on the mixed input."""
-    checked_values("x_i", x_i, low=1)
-    checked_values("x_j", x_j, low=1)
-    checked_values("logits", logits, low=1)
-    if len(x_j) != len(x_i):
-        raise BadParameter("x_j", f"one value per value of x_i ({len(x_i)})")
-    classes = len(logits)
-    if classes < 2:
-        raise BadParameter("logits", "need at least two classes")
-    for name, value in (("class_i", class_i), ("class_j", class_j)):
-        if not 0 <= value < classes:
-            raise BadParameter(name, f"must be a class index 0 to {classes - 1}")
-    if not 0.0 <= lam <= 1.0:
-        raise BadParameter("lam", "lambda is a mixing weight in [0, 1]")
+    xi = checked_values("x_i", x_i, low=1)
+    xj = checked_like("x_j", x_j, xi, "value of x_i")
+    z = checked_values("logits", logits)
+    classes = len(z)
+    class_index("class_i", class_i, classes)
+    class_index("class_j", class_j, classes)
+    between("lam", lam, 0.0, 1.0)
     eye = np.eye(classes)
-    xi, xj = np.asarray(x_i, dtype=np.float64), np.asarray(x_j, dtype=np.float64)
     x, y = mixup(xi, xj, eye[class_i], eye[class_j], lam)
-    z = np.asarray(logits, dtype=np.float64)
     ce_i = soft_cross_entropy(z, eye[class_i])
     ce_j = soft_cross_entropy(z, eye[class_j])
     return WorkedExample(
@@ -293,35 +216,18 @@ def mixup_example(
     )
 
 
-def cutmix_box(
-    width: int, height: int, lam: float, cx: int, cy: int
-) -> tuple[int, int, int, int, float]:
-    """The box of the CutMix reference code (Yun et al. 2019, rand_bbox): sides
-    int(W sqrt(1 - lam)) and int(H sqrt(1 - lam)) around (cx, cy), clipped to the image; then
-    the label weight lambda recomputed from the clipped area. Returns (x1, y1, x2, y2, lam')."""
-    ratio = math.sqrt(1.0 - lam)
-    cut_w, cut_h = int(width * ratio), int(height * ratio)
-    x1, x2 = (int(np.clip(cx + d, 0, width)) for d in (-(cut_w // 2), cut_w // 2))
-    y1, y2 = (int(np.clip(cy + d, 0, height)) for d in (-(cut_h // 2), cut_h // 2))
-    return x1, y1, x2, y2, 1.0 - (x2 - x1) * (y2 - y1) / (width * height)
-
-
 @worked_example("cutmix-box")
 def cutmix_box_example(
     width: int = 32, height: int = 32, lam: float = 0.75, cx: int = 28, cy: int = 10
 ) -> WorkedExample:
-    for name, value in (("width", width), ("height", height)):
-        if not 2 <= value <= 4096:
-            raise BadParameter(name, "must be 2 to 4096 pixels")
-    if not 0.0 <= lam <= 1.0:
-        raise BadParameter("lam", "lambda is a mixing weight in [0, 1]")
-    if not 0 <= cx < width:
-        raise BadParameter("cx", f"the centre lies in the image: 0 to {width - 1}")
-    if not 0 <= cy < height:
-        raise BadParameter("cy", f"the centre lies in the image: 0 to {height - 1}")
-    ratio = math.sqrt(1.0 - lam)
+    between("width", width, 2, 4096)
+    between("height", height, 2, 4096)
+    between("lam", lam, 0.0, 1.0)
+    between("cx", cx, 0, width - 1)  # the centre lies in the image
+    between("cy", cy, 0, height - 1)
     x1, y1, x2, y2, lam_adj = cutmix_box(width, height, lam, cx, cy)
-    cut_w, cut_h = int(width * ratio), int(height * ratio)
+    side_w = cutmix_side(width, lam)
+    cut_w, cut_h = int(side_w), int(cutmix_side(height, lam))
     area = (x2 - x1) * (y2 - y1)
     return WorkedExample(
         title=f"{width}×{height} 的图，采样得 $\\lambda = {num(lam)}$，框中心 $({cx}, {cy})$",
@@ -330,7 +236,7 @@ def cutmix_box_example(
                 "框的边长 (box side)",
                 "r_w = W\\sqrt{1-\\lambda}",
                 f"{width}\\times\\sqrt{{1 - {num(lam)}}}",
-                f"{num(width * ratio)} \\to {cut_w}",
+                f"{num(side_w)} \\to {cut_w}",
             ),
             Step(
                 "裁到图内 (clip to the image)",
@@ -361,20 +267,11 @@ def cutmix_box_example(
     )
 
 
-def survival_probabilities(blocks: int, p_last: float) -> Vector:
-    """The linear decay rule of Huang et al. 2016, eq. (4): p_l = 1 - l / L (1 - p_L)."""
-    layers = np.arange(1, blocks + 1, dtype=np.float64)
-    probabilities: Vector = 1.0 - layers / blocks * (1.0 - p_last)
-    return probabilities
-
-
 @worked_example("stochastic-depth")
 def stochastic_depth_example(blocks: int = 54, p_last: float = 0.5) -> WorkedExample:
     """Default: the 110-layer CIFAR ResNet, 54 residual blocks."""
-    if not 2 <= blocks <= 1000:
-        raise BadParameter("blocks", "must be 2 to 1000 residual blocks")
-    if not 0.0 < p_last <= 1.0:
-        raise BadParameter("p_last", "a survival probability in (0, 1]")
+    between("blocks", blocks, 2, 1000)
+    positive_at_most("p_last", p_last, 1.0)  # a survival probability
     p = survival_probabilities(blocks, p_last)
     middle = blocks // 2
     expected = float(p.sum())
@@ -387,9 +284,7 @@ def stochastic_depth_example(blocks: int = 54, p_last: float = 0.5) -> WorkedExa
             ),
             Table(
                 header=("$l$", "$p_l$"),
-                rows=tuple(
-                    (str(i), f"${num(float(p[i - 1]))}$") for i in sorted({1, middle, blocks})
-                ),
+                rows=tuple((str(i), float(p[i - 1])) for i in sorted({1, middle, blocks})),
                 caption="浅层几乎总被保留，最后一块只保留一半",
             ),
             Step(

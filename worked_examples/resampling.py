@@ -4,12 +4,11 @@ RoIAlign of He et al. 2017, MaxBlurPool of Zhang 2019)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, num_tuple, worked_example
+from ankigen.checks import between
 from dlmath.resampling import (
     blur_pool_1d,
     max_pool_1d,
@@ -18,20 +17,16 @@ from dlmath.resampling import (
     source_coordinate,
 )
 
+from ._latex import plain_tuple, pmatrix, signed_sum
+from ._params import bounded
+
 Array = npt.NDArray[np.float64]
-
-
-def _matrix(values: Array) -> str:
-    rows = " \\\\ ".join(" & ".join(num(float(v)) for v in row) for row in values)
-    return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
 
 
 @worked_example("pixel-shuffle")
 def pixel_shuffle_example(r: int = 2, size: int = 2) -> WorkedExample:
-    if not 2 <= r <= 3:
-        raise BadParameter("r", "upscale factor must be 2 or 3 (a phone shows the result)")
-    if not 1 <= size <= 2:
-        raise BadParameter("size", "input side must be 1 or 2")
+    between("r", r, 2, 3)  # the upscale factor: a phone shows the result
+    between("size", size, 1, 2)  # the input side
     # Channel k holds the number 10(k+1) + position, so every output cell says where it came from.
     x = np.array(
         [
@@ -47,7 +42,7 @@ def pixel_shuffle_example(r: int = 2, size: int = 2) -> WorkedExample:
             f"输入通道 (input channels) {', '.join(str(k) for k in group)}",
             "",
             "",
-            ",\\ ".join(_matrix(x[k]) for k in group),
+            ",\\ ".join(pmatrix(x[k]) for k in group),
         )
         for group in groups
     ]
@@ -66,7 +61,7 @@ def pixel_shuffle_example(r: int = 2, size: int = 2) -> WorkedExample:
                 "输出 (output)：每个 $r\\times r$ 块各取自 $r^2$ 个通道的同一位置",
                 "",
                 "",
-                _matrix(out[0]),
+                pmatrix(out[0]),
             ),
         ),
     )
@@ -74,10 +69,8 @@ def pixel_shuffle_example(r: int = 2, size: int = 2) -> WorkedExample:
 
 @worked_example("align-corners")
 def align_corners_example(in_size: int = 4, out_size: int = 8) -> WorkedExample:
-    if not 2 <= in_size <= 8:
-        raise BadParameter("in_size", "must be 2 to 8")
-    if not 2 <= out_size <= 8:
-        raise BadParameter("out_size", "must be 2 to 8 (one table row each)")
+    between("in_size", in_size, 2, 8)
+    between("out_size", out_size, 2, 8)  # one table row each
     rows = tuple(
         (
             f"${dst}$",
@@ -115,10 +108,8 @@ def roi_align_bin_example(
     x1, y1, x2, y2 = (float(v) for v in roi)
     if not (0 <= x1 < x2 <= 5 and 0 <= y1 < y2 <= 5):
         raise BadParameter("roi", "needs 0 <= x1 < x2 <= 5 and 0 <= y1 < y2 <= 5 (6x6 map)")
-    if not 1 <= pooled <= 4:
-        raise BadParameter("pooled", "must be 1 to 4")
-    if not 1 <= sampling_ratio <= 2:
-        raise BadParameter("sampling_ratio", "must be 1 or 2 (a phone shows the samples)")
+    between("pooled", pooled, 1, 4)
+    between("sampling_ratio", sampling_ratio, 1, 2)  # a phone shows the samples
     b = roi_align_bin(FEATURE, (x1, y1, x2, y2), pooled, sampling_ratio, 0, 0)
     rows = tuple(
         (
@@ -127,10 +118,10 @@ def roi_align_bin_example(
         )
         for s in b.samples
     )
-    total = " + ".join(num(s.value, 4) for s in b.samples)
+    total = signed_sum(s.value for s in b.samples)
     return WorkedExample(
         title=(
-            f"特征图 $f(x,y) = 10y + x$（$6\\times6$），RoI $({', '.join(num(v) for v in roi)})$，"
+            f"特征图 $f(x,y) = 10y + x$（$6\\times6$），RoI ${plain_tuple(roi)}$，"
             f"输出 ${pooled}\\times{pooled}$，"
             f"每格 ${sampling_ratio}\\times{sampling_ratio}$ 个采样点"
         ),
@@ -157,7 +148,7 @@ def roi_align_bin_example(
                 "RoI Pooling 则先把坐标取整 (quantise)",
                 "\\operatorname{round}(x_1, y_1, x_2, y_2)",
                 "",
-                f"({', '.join(num(round(v)) for v in (x1, y1, x2, y2))})",
+                plain_tuple(round(v) for v in (x1, y1, x2, y2)),
             ),
         ),
     )
@@ -170,8 +161,8 @@ def pool_shift_example(
 ) -> WorkedExample:
     if not 4 <= len(signal) <= 10 or len(signal) % 2:
         raise BadParameter("signal", "give an even number of values, 4 to 10")
-    if not all(math.isfinite(v) and abs(v) <= 100 for v in signal):
-        raise BadParameter("signal", "values must be finite, magnitude at most 100")
+    for value in signal:
+        bounded(100, signal=value)
     x = np.array(signal, dtype=np.float64)
     shifted = np.roll(x, 1)
 

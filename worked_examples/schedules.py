@@ -11,9 +11,14 @@ import math
 from dataclasses import asdict, dataclass
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import between
 from dlmath.schedules import SCHEDULES, Settings, TorchSchedule, noam
 
-MAX_POINTS = 20
+from ._params import positive_at_most, table_steps
+
+# A schedule's length in steps: its rates are closed forms, so only typos are refused; only the
+# `at` rows are shown.
+MAX_TOTAL_STEPS = 1_000_000
 
 
 WARMUP_FORMULA = "\\eta_t = \\eta_0\\, t / W"
@@ -70,20 +75,13 @@ def _check(
     power: float,
     warmup_steps: int,
 ) -> None:
-    if not 0.0 < base_lr <= 10.0:
-        raise BadParameter("base_lr", "must be in (0, 10]")
-    if not 1 <= total_steps <= 1_000_000:
-        raise BadParameter("total_steps", "must be 1 to 1,000,000")
-    if not 1 <= len(at) <= MAX_POINTS or not all(0 <= t <= total_steps for t in at):
-        raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 0..total_steps")
-    if not 1 <= step_size <= 1_000_000:
-        raise BadParameter("step_size", "must be 1 to 1,000,000")
-    if not 0.0 < step_gamma <= 1.0:
-        raise BadParameter("step_gamma", "must be in (0, 1]")
-    if not 0.0 < exp_gamma <= 1.0:
-        raise BadParameter("exp_gamma", "must be in (0, 1]")
-    if not 0.0 < power <= 10.0:
-        raise BadParameter("power", "must be in (0, 10]")
+    positive_at_most("base_lr", base_lr, 10.0)
+    between("total_steps", total_steps, 1, MAX_TOTAL_STEPS)
+    table_steps("at", at, 0, total_steps, "0..total_steps")
+    between("step_size", step_size, 1, MAX_TOTAL_STEPS)
+    positive_at_most("step_gamma", step_gamma, 1.0)
+    positive_at_most("exp_gamma", exp_gamma, 1.0)
+    positive_at_most("power", power, 10.0)
     if not 0 <= warmup_steps < total_steps and schedule == "warmup-cosine":
         raise BadParameter("warmup_steps", "must be 0 to total_steps - 1")
 
@@ -172,12 +170,9 @@ def noam_schedule_example(
     warmup: int = 4000,
     at: list[int] = [1, 1000, 4000, 16000, 100000],  # noqa: B006 - recipe defaults are never mutated
 ) -> WorkedExample:
-    if not 1 <= d_model <= 100_000:
-        raise BadParameter("d_model", "must be 1 to 100,000")
-    if not 1 <= warmup <= 10_000_000:
-        raise BadParameter("warmup", "must be 1 to 10,000,000")
-    if not 1 <= len(at) <= MAX_POINTS or not all(1 <= t <= 100_000_000 for t in at):
-        raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 1..100,000,000 (step 0 is 0)")
+    between("d_model", d_model, 1, 100_000)
+    between("warmup", warmup, 1, 10_000_000)
+    table_steps("at", at, 1, 100_000_000, "1..100,000,000 (step 0 is 0)")
     peak = float(noam(warmup, d_model, warmup))
     items: list[Step | Table] = [
         Step(
@@ -197,7 +192,7 @@ def noam_schedule_example(
         Table(
             header=("$step$", "$lrate$", "÷ 峰值 (peak)"),
             rows=tuple(
-                (f"${num(t)}$", f"${num(rate)}$", f"${num(rate / peak)}$")
+                (t, rate, rate / peak)
                 for t, rate in ((t, float(noam(t, d_model, warmup))) for t in at)
             ),
             caption=f"$d = d_{{model}} = {d_model}$, $warmup = {warmup}$",
@@ -265,12 +260,9 @@ def one_cycle_values_example(
     total_steps: int = 100,
     at: list[int] = [0, 15, 29, 50, 75, 99],  # noqa: B006 - recipe defaults are never mutated
 ) -> WorkedExample:
-    if not 0.0 < max_lr <= 10.0:
-        raise BadParameter("max_lr", "must be in (0, 10]")
-    if not 10 <= total_steps <= 1_000_000:
-        raise BadParameter("total_steps", "must be 10 to 1,000,000")
-    if not 1 <= len(at) <= MAX_POINTS or not all(0 <= t < total_steps for t in at):
-        raise BadParameter("at", f"1 to {MAX_POINTS} steps, each in 0..total_steps - 1")
+    positive_at_most("max_lr", max_lr, 10.0)
+    between("total_steps", total_steps, 10, MAX_TOTAL_STEPS)
+    table_steps("at", at, 0, total_steps - 1, "0..total_steps - 1")
     cycle = OneCycle(max_lr, total_steps)
     items: list[Step | Table] = [
         Step(

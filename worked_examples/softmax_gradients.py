@@ -26,6 +26,9 @@ from dlmath.activations import (
 )
 from dlmath.losses import bce_with_logits, binary_cross_entropy, one_hot
 
+from ._latex import signed_sum
+from ._params import bounded, checked_like, checked_scores
+
 MAX_JACOBIAN = 4  # a K x K table must fit a phone
 
 
@@ -53,11 +56,9 @@ def softmax_jacobian_example(
     logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = checked_values("logits", logits, 2, 50.0)
+    z = checked_scores("logits", logits, target, 50.0)
     if len(z) > MAX_JACOBIAN:
         raise BadParameter("logits", f"give at most {MAX_JACOBIAN} logits (one row each)")
-    if not 0 <= target < len(z):
-        raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
     r = cross_entropy_through_jacobian(logits, target)
     p, t = r.probabilities, target
     other = 1 if t == 0 else 0
@@ -131,9 +132,7 @@ def log_softmax_stable_example(
     logits: list[float] = [0.0, 800.0],  # noqa: B006
     target: int = 0,
 ) -> WorkedExample:
-    z = checked_values("logits", logits, 2, 1e6)
-    if not 0 <= target < len(z):
-        raise BadParameter("target", f"must be a class index from 0 to {len(z) - 1}")
+    z = checked_scores("logits", logits, target, 1e6)
     r = logsumexp_parts(logits, target)
     naive = "-\\infty" if math.isinf(r.naive_log_target) else num(r.naive_log_target)
     return WorkedExample(
@@ -149,7 +148,7 @@ def log_softmax_stable_example(
             Step(
                 "平移后的指数和，介于 $1$ 与 $K$ 之间",
                 "S = \\sum_j e^{z_j - m}",
-                " + ".join(num(float(v)) for v in np.exp(z - r.maximum)),
+                signed_sum(np.exp(z - r.maximum)),
                 num(r.shifted_sum),
             ),
             Step(
@@ -190,9 +189,7 @@ def distillation_temperature_example(
     temperatures: list[float] = [1.0, 2.0, 5.0, 10.0, 20.0],  # noqa: B006
 ) -> WorkedExample:
     z = checked_values("student", student, 2, 100.0)
-    v = checked_values("teacher", teacher, 2, 100.0)
-    if len(z) != len(v):
-        raise BadParameter("teacher", f"needs one logit per class ({len(z)})")
+    v = checked_like("teacher", teacher, z, "class", 100.0)
     ts = checked_values("temperatures", temperatures, 1, 1e3)
     if np.any(ts <= 0):
         raise BadParameter("temperatures", "must be positive")
@@ -256,8 +253,7 @@ def sigmoid_then_bce(logit: float, target: float, dtype: type[np.floating]) -> S
 
 @worked_example("bce-with-logits")
 def bce_with_logits_example(logit: float = 40.0, target: float = 0.0) -> WorkedExample:
-    if not math.isfinite(logit) or abs(logit) > 1e4:
-        raise BadParameter("logit", "must be finite, of magnitude at most 1e4")
+    bounded(1e4, logit=logit)
     if target not in (0.0, 1.0):
         raise BadParameter("target", "must be 0 or 1")
     r = sigmoid_then_bce(logit, target, np.float32)

@@ -1,34 +1,29 @@
-"""Transformer arithmetic: attention parameters, scaling, cost, and number formats.
-
-Follows Vaswani et al. 2017 ("Attention Is All You Need"), torch.nn.MultiheadAttention,
-Micikevicius et al. 2018 ("Mixed Precision Training") and IEEE 754 / bfloat16 layouts.
-"""
+"""Transformer arithmetic on cards: attention parameters, scaling and cost, and number
+formats; the formulas (and their sources) are in dlmath.transformer and dlmath.precision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
-import numpy as np
-
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
+from ankigen.checks import at_least, between
+from dlmath.layer_params import linear_params
+from dlmath.precision import LAYOUTS, format_limits, loss_scaling
+from dlmath.transformer import attention_cost, attention_parameters, attention_scaling_stats
 
 
-def attention_parameters(d_model: int, bias: bool) -> int:
-    """Q, K, V and output projections, each d_model x d_model (heads only split them)."""
-    return 4 * d_model * d_model + (4 * d_model if bias else 0)
+def _check_heads(d_model: int, heads: int) -> None:
+    """PyTorch's MultiheadAttention splits d_model evenly among the heads."""
+    at_least("d_model", d_model, 1)
+    if heads < 1 or d_model % heads:
+        raise BadParameter("heads", f"must divide d_model ({d_model})")
 
 
 @worked_example("attention-params")
 def attention_params_example(
     d_model: int = 512, heads: int = 8, bias: bool = True
 ) -> WorkedExample:
-    if d_model < 1:
-        raise BadParameter("d_model", "must be at least 1")
-    if heads < 1 or d_model % heads:
-        raise BadParameter("heads", f"must divide d_model ({d_model})")
+    _check_heads(d_model, heads)
     d_k = d_model // heads
-    per_projection = d_model * d_model + (d_model if bias else 0)
+    per_projection = linear_params(d_model, d_model, bias)
     total = attention_parameters(d_model, bias)
     bias_term = f" + {num(d_model)}" if bias else ""
     return WorkedExample(
@@ -63,41 +58,13 @@ def attention_params_example(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ScalingStats:
-    variance_unscaled: float
-    variance_scaled: float
-    max_prob_unscaled: float
-    max_prob_scaled: float
-
-
-def attention_scaling_stats(d_k: int, keys: int, rows: int, seed: int) -> ScalingStats:
-    """Monte-Carlo: q, k with i.i.d. N(0, 1) components, as the paper's footnote assumes."""
-    rng = np.random.default_rng(seed)
-    q = rng.standard_normal((rows, 1, d_k))
-    k = rng.standard_normal((rows, keys, d_k))
-    scores = (q * k).sum(axis=-1)
-    scaled = scores / np.sqrt(d_k)
-
-    def mean_max_softmax(logits: np.ndarray) -> float:
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return float((shifted / shifted.sum(axis=1, keepdims=True)).max(axis=1).mean())
-
-    return ScalingStats(
-        float(scores.var()), float(scaled.var()), mean_max_softmax(scores), mean_max_softmax(scaled)
-    )
-
-
 @worked_example("attention-scaling")
 def attention_scaling_example(
     d_k: int = 64, keys: int = 16, rows: int = 2000, seed: int = 0
 ) -> WorkedExample:
-    if not 1 <= d_k <= 4096:
-        raise BadParameter("d_k", "must be between 1 and 4096")
-    if not 2 <= keys <= 1024:
-        raise BadParameter("keys", "must be between 2 and 1024")
-    if not 10 <= rows <= 100_000:
-        raise BadParameter("rows", "must be between 10 and 100000")
+    between("d_k", d_k, 1, 4096)
+    between("keys", keys, 2, 1024)
+    between("rows", rows, 10, 100_000)
     stats = attention_scaling_stats(d_k, keys, rows, seed)
     return WorkedExample(
         title=(
@@ -123,8 +90,8 @@ def attention_scaling_example(
                 rows=(
                     (
                         "softmax 最大概率的平均 (mean max probability)",
-                        f"${num(stats.max_prob_unscaled)}$",
-                        f"${num(stats.max_prob_scaled)}$",
+                        stats.max_prob_unscaled,
+                        stats.max_prob_scaled,
                     ),
                 ),
                 caption="不缩放时 softmax 接近 one-hot，梯度很小",
@@ -133,22 +100,12 @@ def attention_scaling_example(
     )
 
 
-def attention_cost(seq_len: int, d_model: int) -> tuple[int, int, int]:
-    """MACs of one self-attention layer: projections, QK^T, and attention-weighted V."""
-    projections = 4 * seq_len * d_model * d_model
-    scores = seq_len * seq_len * d_model
-    weighted_values = seq_len * seq_len * d_model
-    return projections, scores, weighted_values
-
-
 @worked_example("attention-cost")
 def attention_cost_example(
     seq_len: int = 1024, d_model: int = 512, heads: int = 8
 ) -> WorkedExample:
-    if seq_len < 1:
-        raise BadParameter("seq_len", "must be at least 1")
-    if d_model < 1 or heads < 1 or d_model % heads:
-        raise BadParameter("heads", f"must divide d_model ({d_model})")
+    at_least("seq_len", seq_len, 1)
+    _check_heads(d_model, heads)
     projections, scores, weighted = attention_cost(seq_len, d_model)
     doubled = attention_cost(2 * seq_len, d_model)
     return WorkedExample(
@@ -183,34 +140,6 @@ def attention_cost_example(
                 num(doubled[1] / scores),
             ),
         ),
-    )
-
-
-FloatFormat = Literal["fp32", "fp16", "bf16"]
-LAYOUTS: dict[str, tuple[int, int]] = {"fp32": (8, 23), "fp16": (5, 10), "bf16": (8, 7)}
-
-
-@dataclass(frozen=True, slots=True)
-class FormatLimits:
-    exponent_bits: int
-    mantissa_bits: int
-    max_value: float
-    min_normal: float
-    min_subnormal: float
-    epsilon: float
-
-
-def format_limits(name: str) -> FormatLimits:
-    """From the bit layout: bias = 2^(e-1) - 1, the largest exponent is reserved for inf/NaN."""
-    exponent_bits, mantissa_bits = LAYOUTS[name]
-    bias = 2 ** (exponent_bits - 1) - 1
-    return FormatLimits(
-        exponent_bits,
-        mantissa_bits,
-        max_value=(2 - 2.0**-mantissa_bits) * 2.0**bias,
-        min_normal=2.0 ** (1 - bias),
-        min_subnormal=2.0 ** (1 - bias - mantissa_bits),
-        epsilon=2.0**-mantissa_bits,
     )
 
 
@@ -254,13 +183,9 @@ def float_formats_example(formats: list[str] | None = None) -> WorkedExample:
 def loss_scaling_example(gradient: float = 1e-8, scale: float = 65536.0) -> WorkedExample:
     if not 0 < gradient < 1:
         raise BadParameter("gradient", "must be between 0 and 1")
-    if not 1 <= scale <= 2.0**24:
-        raise BadParameter("scale", "must be between 1 and 2^24")
+    between("scale", scale, 1, 2.0**24)
     fp16 = format_limits("fp16")
-    as_fp16 = float(np.float16(gradient))
-    scaled = gradient * scale
-    scaled_fp16 = float(np.float16(scaled))
-    recovered = float(np.float32(scaled_fp16) / np.float32(scale))
+    r = loss_scaling(gradient, scale)
     return WorkedExample(
         title=f"梯度 $g = {num(gradient)}$，损失缩放因子 $S = {num(scale)}$",
         steps=(
@@ -271,19 +196,19 @@ def loss_scaling_example(gradient: float = 1e-8, scale: float = 65536.0) -> Work
                 "直接存成 fp16 (underflow)",
                 "\\mathrm{fp16}(g)",
                 f"\\operatorname{{fp16}}\\left({num(gradient)}\\right)",
-                num(as_fp16),
+                num(r.as_fp16),
             ),
             Step(
                 "先把损失乘以 S：梯度同样放大 (chain rule)",
                 "S\\cdot g",
                 f"{num(scale)}\\times\\left({num(gradient)}\\right)",
-                num(scaled_fp16),
+                num(r.scaled_fp16),
             ),
             Step(
                 "在 fp32 中除回 S (unscale before the update)",
                 "\\frac{\\mathrm{fp16}(S g)}{S}",
                 "",
-                num(recovered),
+                num(r.recovered),
             ),
         ),
     )

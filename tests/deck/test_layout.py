@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO
 
 from ankigen.model import Note
+from ankigen.notetypes import card_css
 from ankigen.preview import write_site
 
 CHECK = (Path(__file__).parent / "layout_check.js").read_text(encoding="utf-8")
@@ -93,7 +94,7 @@ def bright_figures(page: Any, width: int) -> list[str]:
 
 def test_every_card_side_of_the_deck_lays_out(deck_notes: list[Note], tmp_path: Path) -> None:
     browser_or_skip()
-    write_site(deck_notes, tmp_path / "preview")
+    write_site(deck_notes, tmp_path / "preview", card_css())
     failures = layout_failures(tmp_path / "preview")
     report = REPO / "build" / "layout-failures.txt"
     report.parent.mkdir(exist_ok=True)

@@ -35,6 +35,7 @@ from dlmath.activations import (
     silu_derivative,
     softmax,
     softmax_jacobian,
+    softmax_rows,
     stable_softmax,
     tanh_derivative,
 )
@@ -232,6 +233,22 @@ def test_softmax_temperature_matches_pytorch() -> None:
     ]:
         expected = torch.softmax(torch.tensor(logits, dtype=torch.float64) / temperature, dim=0)
         np.testing.assert_allclose(softmax(logits, temperature), expected.numpy(), rtol=1e-12)
+
+
+def test_softmax_rows_hand_checked() -> None:
+    # Each row on its own: [0, ln 3] -> [1/4, 3/4]; [1000, 1000] -> [1/2, 1/2] without overflow.
+    rows = softmax_rows(np.array([[0.0, math.log(3.0)], [1000.0, 1000.0]]))
+    np.testing.assert_allclose(rows, [[0.25, 0.75], [0.5, 0.5]])
+
+
+def test_softmax_rows_match_pytorch_and_stable_softmax() -> None:
+    logits = np.random.default_rng(0).normal(0.0, 8.0, size=(50, 16))
+    expected = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+    np.testing.assert_allclose(softmax_rows(logits), expected, rtol=1e-12)
+    # The same numbers as stable_softmax row by row, to the last bit.
+    np.testing.assert_array_equal(
+        softmax_rows(logits), [stable_softmax(row).probabilities for row in logits]
+    )
 
 
 def test_logsumexp_and_log_softmax_hand_checked() -> None:

@@ -6,7 +6,7 @@ from itertools import product
 
 import torch
 
-from dlmath.layer_params import batchnorm_params, linear_params
+from dlmath.layer_params import batchnorm_params, layernorm_params, linear_params
 
 
 def test_linear_params_hand_checked() -> None:
@@ -24,12 +24,15 @@ def test_linear_params_match_pytorch() -> None:
         assert counted == linear_params(features_in, features_out, bias)
 
 
-def test_batchnorm_params_hand_checked() -> None:
+def test_norm_params_hand_checked() -> None:
     assert batchnorm_params(64) == 128  # gamma and beta per channel
+    assert layernorm_params(768) == 1536  # gamma and beta per feature
 
 
-def test_batchnorm_params_match_pytorch() -> None:
+def test_norm_params_match_pytorch() -> None:
     for channels in (1, 64, 2048):
         norm = torch.nn.BatchNorm2d(channels)
         assert sum(p.numel() for p in norm.parameters()) == batchnorm_params(channels)
         assert sum(b.numel() for b in norm.buffers()) == 2 * channels + 1  # mean, var, count
+        layer_norm = torch.nn.LayerNorm(channels)
+        assert sum(p.numel() for p in layer_norm.parameters()) == layernorm_params(channels)

@@ -1,19 +1,18 @@
-"""Transformer size and cost examples, and the code on the attention cards: hand-checked,
-and cross-checked against PyTorch."""
+"""worked_examples/attention_cost.py: transformer-layer-params, bert-params, kv-cache-memory,
+online-softmax, swiglu-hidden and swin-window-cost, hand-checked, and cross-checked against
+PyTorch; and the attention code on the cards of beyond-transformer.md."""
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO, refused_parameter
-from conftest import render_example as example
+from conftest import REPO, DeckRecipes
+from example_values import card_code, column, result, table
 
-from ankigen.recipes import load_recipe_folders
-from worked_examples.attention_cost import (
+from dlmath.transformer import (
     bert_parameters,
     encoder_layer_parameters,
     kv_cache_bytes,
@@ -22,36 +21,30 @@ from worked_examples.attention_cost import (
     swin_attention_cost,
 )
 
-load_recipe_folders([REPO / "worked_examples"])
 
-CARDS = REPO / "content" / "beyond-transformer.md"
-
-
-def card_code(card_id: str) -> str:
-    """The first ```python block of the card with this id, as the learner sees it."""
-    text = CARDS.read_text(encoding="utf-8")
-    start = text.index(f"{{#{card_id}}}")
-    end = text.find("\n## ", start)
-    block = re.search(r"```python\n(.*?)```", text[start:end], re.S)
-    assert block is not None, f"no python code on {card_id}"
-    return block.group(1)
-
-
-def run_card(card_id: str, **names: Any) -> dict[str, Any]:
-    namespace: dict[str, Any] = dict(names)
-    exec(compile(card_code(card_id), card_id, "exec"), namespace)  # the card's own code
-    return namespace
+@pytest.mark.parametrize(
+    ("name", "params", "parameter"),
+    [
+        ("kv-cache-memory", {"kv_heads": 5}, "kv_heads"),
+        ("swin-window-cost", {"window": 5}, "window"),
+    ],
+)
+def test_bad_parameters_are_refused_by_name(
+    recipes: DeckRecipes, name: str, params: dict[str, Any], parameter: str
+) -> None:
+    assert recipes.refused("example", name, **params) == parameter
 
 
-# --- layer parameters -----------------------------------------------------------------
+# --- transformer-layer-params, bert-params ----------------------------------------------------
 
 
-def test_layer_parameters_hand_checked() -> None:
+def test_layer_parameters_hand_checked(recipes: DeckRecipes) -> None:
     # d = 768, d_ff = 3072: 4(768^2 + 768) + 2*768*3072 + 3072 + 768 + 4*768 = 7,087,872.
     assert encoder_layer_parameters(768, 3072) == 7_087_872
-    html = example("transformer-layer-params")
-    assert "\\(= 2\\,362\\,368\\)" in html and "\\(7\\,087\\,872\\)" in html
-    assert "\\(= 7\\,077\\,888\\)" in html  # 12 d^2 = 12 * 589,824
+    example = recipes.example("transformer-layer-params")
+    assert result(example, "(attention)") == 2_362_368
+    assert result(example, "(per layer)") == 7_087_872
+    assert result(example, "(weights only)") == 7_077_888  # 12 d^2 = 12 * 589,824
 
 
 @pytest.mark.parametrize(("d_model", "heads", "d_ff"), [(768, 12, 3072), (512, 8, 2048)])
@@ -61,24 +54,24 @@ def test_layer_parameters_match_pytorch(d_model: int, heads: int, d_ff: int) -> 
     assert sum(p.numel() for p in layer.parameters()) == encoder_layer_parameters(d_model, d_ff)
 
 
-def test_bert_base_hand_checked() -> None:
+def test_bert_base_hand_checked(recipes: DeckRecipes) -> None:
     # 109,482,240 is the parameter count of the released bert-base-uncased BertModel.
     count = bert_parameters(12, 768, 3072, 30522, 512, 2)
     assert (count.embeddings, count.encoder, count.pooler) == (23_837_184, 85_054_464, 590_592)
     assert count.total == 109_482_240
-    assert "\\(109\\,482\\,240\\)" in example("bert-params")
+    assert result(recipes.example("bert-params"), "(total)") == 109_482_240
 
 
-# --- KV cache -----------------------------------------------------------------------------
+# --- kv-cache-memory ----------------------------------------------------------------------------
 
 
-def test_kv_cache_hand_checked() -> None:
+def test_kv_cache_hand_checked(recipes: DeckRecipes) -> None:
     # 2 * 32 layers * 4096 (= 32 heads * 128) * 4096 tokens * 2 bytes = 2^31 bytes = 2 GiB.
     assert kv_cache_bytes(32, 32, 128, 4096, 1, 2) == 2**31
-    assert "\\(= 2\\ \\text{GiB}\\)" in example("kv-cache-memory")
-    gqa = example("kv-cache-memory", kv_heads=8)
-    assert "\\(= 0.5\\ \\text{GiB}\\)" in gqa and "\\(= 4\\)" in gqa
-    assert refused_parameter("kv-cache-memory", kv_heads=5) == "kv_heads"
+    assert result(recipes.example("kv-cache-memory"), "GiB") == 2
+    gqa = recipes.example("kv-cache-memory", kv_heads=8)
+    assert result(gqa, "GiB") == 0.5
+    assert result(gqa, "(saving vs MHA)") == 4
 
 
 @pytest.mark.parametrize(("heads", "kv_heads"), [(4, 4), (4, 2), (4, 1)])
@@ -98,16 +91,19 @@ def test_kv_cache_matches_pytorch_tensors(heads: int, kv_heads: int) -> None:
     assert cached == kv_cache_bytes(layers, kv_heads, head_dim, seq_len, batch, 2)
 
 
-# --- online softmax -------------------------------------------------------------------------
+# --- online-softmax ------------------------------------------------------------------------------
 
 
-def test_online_softmax_hand_checked() -> None:
+def test_online_softmax_hand_checked(recipes: DeckRecipes) -> None:
     # Blocks [1, 3] and [2, 5]: m = 5, l = (e^-2 + 1) e^{3-5} + (e^-3 + 1) = sum e^{z-5}.
     merged = online_softmax([1.0, 3.0], [2.0, 5.0])
     assert merged.max_all == 5.0
     assert merged.sum_all == pytest.approx(sum(math.exp(z - 5) for z in (1, 3, 2, 5)))
-    html = example("online-softmax")
-    assert "\\(= 1.203\\)" in html and "\\(0.831\\)" in html
+    example = recipes.example("online-softmax")
+    assert result(example, "重新缩放后相加") == 1.203
+    blocks = table(example)
+    assert column(blocks, "$e^{z-m}/\\ell$") == column(blocks, "整体 softmax")
+    assert column(blocks, "整体 softmax")[-1] == 0.831
 
 
 @pytest.mark.parametrize(
@@ -119,26 +115,36 @@ def test_online_softmax_matches_torch(block_a: list[float], block_b: list[float]
     np.testing.assert_allclose(online_softmax(block_a, block_b).probabilities, full.numpy())
 
 
-# --- SwiGLU, Swin --------------------------------------------------------------------------
+# --- swiglu-hidden, swin-window-cost --------------------------------------------------------------
 
 
-def test_swiglu_hidden_matches_llama() -> None:
+def test_swiglu_hidden_matches_llama(recipes: DeckRecipes) -> None:
     # LLaMA-7B's FFN hidden size is 11008: int(2/3 * 16384) = 10922, rounded up to 43 * 256.
     assert swiglu_hidden(4096, 256) == 11008
-    html = example("swiglu-hidden")
-    assert "\\(= 11\\,008\\)" in html and "\\(= 10\\,922.67\\)" in html
+    example = recipes.example("swiglu-hidden")
+    assert result(example, "参数相等的宽度") == 10_922.67
+    assert result(example, "向上取到 256 的倍数") == 11_008
 
 
-def test_swin_cost_hand_checked() -> None:
+def test_swin_cost_hand_checked(recipes: DeckRecipes) -> None:
     # h = w = 56, C = 96, M = 7: 4hwC^2 = 115,605,504; 2(hw)^2 C = 1,888,223,232;
     # 2 M^2 hw C = 29,503,488.
     assert swin_attention_cost(56, 56, 96, 7) == (2_003_828_736, 145_108_992)
-    html = example("swin-window-cost")
-    assert "\\(= 4\\)" in html  # window attention grows like hw: 4x when h and w double
-    assert refused_parameter("swin-window-cost", window=5) == "window"
+    example = recipes.example("swin-window-cost")
+    assert result(example, "(MSA)") == 2_003_828_736
+    assert result(example, "(W-MSA)") == 145_108_992
+    # Window attention grows like hw: 4x when h and w double.
+    assert result(example, "W-MSA 增长") == 4
 
 
-# --- code on the cards ----------------------------------------------------------------------------
+# --- the code on the cards of beyond-transformer.md (not a recipe: belongs with the deck) ------
+
+
+def run_card(card_id: str, **names: Any) -> dict[str, Any]:
+    namespace: dict[str, Any] = dict(names)
+    code = card_code("beyond-transformer.md", card_id)
+    exec(compile(code, card_id, "exec"), namespace)  # the card's own code
+    return namespace
 
 
 def test_card_mha_matches_sdpa_and_multihead_attention() -> None:
@@ -177,7 +183,8 @@ def test_card_masks() -> None:
     # The extra shows the second sample (length 2): column 3 is padding, the upper triangle
     # is the future.
     assert mask[1, 0].int().tolist() == [[1, 0, 0], [1, 1, 0], [1, 1, 0]]
-    assert "`[[1,0,0],[1,1,0],[1,1,0]]`" in CARDS.read_text(encoding="utf-8")
+    cards = (REPO / "content" / "beyond-transformer.md").read_text(encoding="utf-8")
+    assert "`[[1,0,0],[1,1,0],[1,1,0]]`" in cards
     assert mask[0, 0].int().tolist() == [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
     # The card's MHA accepts this (B, 1, n, n) mask and masked keys get no weight.
     mha = run_card("ext-mha-code")["MHA"](8, 2)

@@ -1,16 +1,16 @@
-"""Backward pass, im2col and Winograd recipes: hand-checked numbers the cards show, and
-cross-checks against PyTorch's autograd, unfold and conv2d."""
+"""worked_examples/conv_backward.py: conv-backward, im2col and winograd-count, hand-checked
+numbers the cards show, and cross-checks against PyTorch's autograd, unfold and conv2d."""
 
 from __future__ import annotations
 
 from itertools import product
+from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO, refused_parameter
-from conftest import render_example as render
+from conftest import DeckRecipes
+from example_values import numbers, result, step
 
-from ankigen.recipes import load_recipe_folders
 from dlmath.convolution import correlate
 from dlmath.resampling import zero_insert
 from worked_examples.conv_backward import (
@@ -23,29 +23,50 @@ from worked_examples.conv_backward import (
     winograd_multiplications,
 )
 
-load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
+
+@pytest.mark.parametrize(
+    ("name", "params", "parameter"),
+    [
+        ("conv-backward", {"grad": [[1.0]]}, "grad"),
+        ("conv-backward", {"w": [[1.0, 2.0], [3.0]]}, "w"),
+        ("im2col", {"kernel": 9, "size": 4, "padding": 0}, "kernel"),
+        ("winograd-count", {"m": 0}, "m"),
+    ],
+)
+def test_bad_parameters_are_refused_by_name(
+    recipes: DeckRecipes, name: str, params: dict[str, Any], parameter: str
+) -> None:
+    assert recipes.refused("example", name, **params) == parameter
 
 
-def test_conv_backward_hand_checked() -> None:
-    # Y = X * W: y00 = 1*1 + 2*(-1) + 3*2 + 1*0 = 5.
-    html = render("conv-backward")
-    assert "\\(= \\begin{pmatrix} 5 &amp; 4 \\\\ 2 &amp; 1 \\end{pmatrix}\\)" in html
-    # rot180 of [[1, -1], [2, 0]] is [[0, 2], [-1, 1]].
-    assert "\\begin{pmatrix} 0 &amp; 2 \\\\ -1 &amp; 1 \\end{pmatrix}" in html
-    # dL/dx11 = g00 w11 + g01 w10 + g10 w01 + g11 w00 = 0 + 4 + 1 + 1 = 6.
-    assert "1\\times0 \\\\ {}+ 2\\times2 \\\\ {}- 1\\times(-1) \\\\ {}+ 1\\times1" in html
-    assert "\\(= 6\\)" in html
+# --- conv-backward -------------------------------------------------------------------------
+
+
+def test_conv_backward_hand_checked(recipes: DeckRecipes) -> None:
     grads = conv_gradients(
         np.array(DEFAULT_INPUT), np.array(DEFAULT_KERNEL), np.array(DEFAULT_GRAD)
     )
     assert grads.grad_input.tolist() == [[1, 1, -2], [1, 6, -1], [-2, 2, 0]]
-    # dL/dw00 = 1*1 + 2*2 + (-1)*3 + 1*1 = 3; dL/db = 1 + 2 - 1 + 1 = 3.
-    html = render("conv-backward", part="weight")
-    assert "1\\times1 \\\\ {}+ 2\\times2 \\\\ {}- 1\\times3 \\\\ {}+ 1\\times1" in html
     assert grads.grad_weight.tolist() == [[3, 3], [6, 7]]
     assert grads.grad_bias == 3
-    assert refused_parameter("conv-backward", grad=[[1.0]]) == "grad"
-    assert refused_parameter("conv-backward", w=[[1.0, 2.0], [3.0]]) == "w"
+    example = recipes.example("conv-backward")
+    # Y = X * W: y00 = 1*1 + 2*(-1) + 3*2 + 1*0 = 5.
+    assert numbers(step(example, "(forward").result) == [5, 4, 2, 1]
+    # rot180 of [[1, -1], [2, 0]] is [[0, 2], [-1, 1]].
+    assert numbers(step(example, "(rotate the kernel)").result) == [0, 2, -1, 1]
+    input_gradient = step(example, "(input gradient")
+    assert numbers(input_gradient.result) == grads.grad_input.flatten().tolist()
+    # dL/dx11 = g00 w11 + g01 w10 + g10 w01 + g11 w00 = 1*0 + 2*2 - 1*(-1) + 1*1 = 6.
+    check = step(example, "(check one entry)")
+    assert numbers(check.substituted) == [1, 0, 2, 2, 1, -1, 1, 1]
+    assert numbers(check.result) == [6]
+    # dL/dw00 = 1*1 + 2*2 + (-1)*3 + 1*1 = 3; dL/db = 1 + 2 - 1 + 1 = 3.
+    weight = recipes.example("conv-backward", part="weight")
+    assert numbers(step(weight, "(weight gradient)").result) == [3, 3, 6, 7]
+    check = step(weight, "(check one entry)")
+    assert numbers(check.substituted) == [1, 1, 2, 2, 1, 3, 1, 1]
+    assert numbers(check.result) == [3]
+    assert result(weight, "(bias gradient)") == 3
 
 
 def test_conv_backward_matches_autograd() -> None:
@@ -90,15 +111,20 @@ def test_strided_input_gradient_is_zero_inserted_full_convolution() -> None:
         assert np.allclose(correlate(spread, np.rot90(w_np, 2)), x.grad[0, 0].numpy())
 
 
-def test_im2col_hand_checked() -> None:
+# --- im2col --------------------------------------------------------------------------------
+
+
+def test_im2col_hand_checked(recipes: DeckRecipes) -> None:
     # 64 * 3^2 = 576 rows, 56^2 = 3136 columns, 1,806,336 elements = 9x the 200,704 inputs;
     # 4 bytes each: 7,225,344 B = 6.89 MiB.
-    html = render("im2col")
-    for text in ("576", "3136", "7\\,225\\,344\\ \\text{B} \\approx 6.89\\ \\text{MiB}"):
-        assert f"\\(= {text}" in html
-    assert "\\(= \\frac{1\\,806\\,336}{200\\,704}\\)" in html and "\\(= 9\\)" in html
-    assert "\\(= (128,\\ 3136)\\)" in html
-    assert refused_parameter("im2col", kernel=9, size=4, padding=0) == "kernel"
+    example = recipes.example("im2col")
+    assert result(example, "(rows)") == 576
+    assert result(example, "(columns)") == 3136
+    assert numbers(step(example, "(GEMM)").result) == [128, 3136]
+    assert numbers(step(example, "(unfolded, fp32)").result) == [7_225_344, 6.89]
+    blow_up = step(example, "(blow-up)")
+    assert numbers(blow_up.substituted) == [1_806_336, 200_704]
+    assert numbers(blow_up.result) == [9]
 
 
 def test_im2col_matches_unfold_and_conv2d() -> None:
@@ -115,12 +141,16 @@ def test_im2col_matches_unfold_and_conv2d() -> None:
         assert torch.allclose(gemm, direct)
 
 
-def test_winograd_hand_checked() -> None:
+# --- winograd-count ------------------------------------------------------------------------
+
+
+def test_winograd_hand_checked(recipes: DeckRecipes) -> None:
     # Direct: 2^2 * 3^2 = 36 multiplications; Winograd: (2+3-1)^2 = 16; 36/16 = 2.25.
-    html = render("winograd-count")
-    assert "\\(= 36\\)" in html and "\\(= 16\\)" in html and "\\(= 2.25\\)" in html
+    example = recipes.example("winograd-count")
+    assert result(example, "(direct)") == 36
+    assert result(example, "Winograd 的乘法") == 16
+    assert result(example, "(reduction)") == 2.25
     assert winograd_multiplications(4, 3) == (144, 36)
-    assert refused_parameter("winograd-count", m=0) == "m"
 
 
 def test_winograd_matches_conv2d() -> None:

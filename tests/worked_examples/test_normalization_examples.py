@@ -1,4 +1,6 @@
-"""Feature scaling and normalisation examples: hand-checked, and cross-checked against PyTorch."""
+"""worked_examples/normalization.py: feature-scaling, batchnorm-forward, batchnorm-backward,
+norm-layer-stats, bn-fold, bn-cumulative-average and rmsnorm, hand-checked, and
+cross-checked against PyTorch; and the freeze_bn code on card norm-bn-freeze-finetune."""
 
 from __future__ import annotations
 
@@ -7,42 +9,61 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO
-from conftest import refused_parameter as refused
-from conftest import render_example as example
+from conftest import DeckRecipes
+from example_values import card_code, column, numbers, result, row, step, table
 
-from ankigen.recipes import load_recipe_folders
-from worked_examples.normalization import (
+from dlmath.normalization import (
     NormKind,
     batchnorm_backward,
     batchnorm_forward,
     feature_scaling,
-    norm_input,
     norm_statistics,
     numerical_gradients,
+    rms_norm,
+    running_means,
 )
+from worked_examples.normalization import norm_input
 
-load_recipe_folders([REPO / "worked_examples"])
+
+@pytest.mark.parametrize(
+    ("name", "params", "parameter"),
+    [
+        ("feature-scaling", {"values": [3.0, 3.0]}, "values"),  # constant: no spread
+        ("feature-scaling", {"values": [1.0]}, "values"),
+        ("batchnorm-forward", {"momentum": 1.5}, "momentum"),
+        ("batchnorm-forward", {"batch": [1.0]}, "batch"),
+        ("batchnorm-forward", {"batch": [2.0, 2.0], "eps": 0.0}, "eps"),
+        ("batchnorm-backward", {"upstream": [1.0, 2.0]}, "upstream"),
+        ("norm-layer-stats", {"groups": 3}, "groups"),
+        ("bn-fold", {"patch": [1.0, 2.0]}, "patch"),
+        ("bn-fold", {"var": 0.0}, "var"),
+        ("bn-cumulative-average", {"momentum": 0.0}, "momentum"),
+        ("rmsnorm", {"x": [2.0, 2.0]}, "x"),
+    ],
+)
+def test_bad_parameters_are_refused_by_name(
+    recipes: DeckRecipes, name: str, params: dict[str, Any], parameter: str
+) -> None:
+    assert recipes.refused("example", name, **params) == parameter
 
 
 # --- feature-scaling -------------------------------------------------------------------------
 
 
-def test_feature_scaling_hand_checked() -> None:
+def test_feature_scaling_hand_checked(recipes: DeckRecipes) -> None:
     # x = 2, 4, 6, 8, 10: mean 30/5 = 6; squared deviations 16+4+0+4+16 = 40, /5 = 8;
     # sigma = sqrt(8) = 2.828. x = 4: min-max (4-2)/(10-2) = 0.25, z = (4-6)/2.828 = -0.7071.
     s = feature_scaling([2.0, 4.0, 6.0, 8.0, 10.0])
     assert (s.mean, s.variance) == (6.0, 8.0)
     assert s.min_max.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert s.z_score[0] == pytest.approx(-math.sqrt(2))
-    html = example("feature-scaling")
-    assert "\\(= \\frac{16 + 4 + 0 + 4 + 16}{5}\\)" in html and "\\(= 8\\)" in html
-    assert "\\(= 2.828\\)" in html and "\\(= 0.25\\)" in html and "\\(= -0.7071\\)" in html
-
-
-def test_feature_scaling_refuses_constant_values() -> None:
-    assert refused("feature-scaling", values=[3.0, 3.0]) == "values"
-    assert refused("feature-scaling", values=[1.0]) == "values"
+    example = recipes.example("feature-scaling")
+    variance = step(example, "(population variance")
+    assert numbers(variance.substituted) == [16, 4, 0, 4, 16, 5] and numbers(variance.result) == [8]
+    assert result(example, "(std)") == 2.828
+    assert result(example, "(min-max)") == 0.25
+    assert result(example, "(z-score)") == -0.7071
+    assert column(table(example), "z-score $z$") == [-1.414, -0.7071, 0, 0.7071, 1.414]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +83,7 @@ def test_feature_scaling_matches_pytorch(values: list[float]) -> None:
 # --- batchnorm-forward -----------------------------------------------------------------------
 
 
-def test_batchnorm_forward_hand_checked() -> None:
+def test_batchnorm_forward_hand_checked(recipes: DeckRecipes) -> None:
     # x = 1, 2, 3, 6: mean 3; deviations -2, -1, 0, 3, squares 4+1+0+9 = 14, /4 = 3.5 (biased).
     # Unbiased 14/3 = 4.667. running_mean = 0.9*0 + 0.1*3 = 0.3;
     # running_var = 0.9*1 + 0.1*4.667 = 1.367.
@@ -73,16 +94,13 @@ def test_batchnorm_forward_hand_checked() -> None:
     assert r.running_mean == pytest.approx(0.3)
     assert r.running_var == pytest.approx(0.9 + 1.4 / 3)
     assert r.eval_output == pytest.approx(2 * 0.7 / math.sqrt(0.9 + 1.4 / 3 + 1e-5) + 0.5)
-    html = example("batchnorm-forward")
-    for shown in ("\\(= 3.5\\)", "\\(= 4.667\\)", "\\(= 0.3\\)", "\\(= 1.367\\)", "\\(= 1.698\\)"):
-        assert shown in html
-    assert "\\(-1.638\\)" in html
-
-
-def test_batchnorm_forward_refuses_bad_values() -> None:
-    assert refused("batchnorm-forward", momentum=1.5) == "momentum"
-    assert refused("batchnorm-forward", batch=[1.0]) == "batch"
-    assert refused("batchnorm-forward", batch=[2.0, 2.0], eps=0.0) == "eps"
+    example = recipes.example("batchnorm-forward")
+    assert result(example, "(biased variance") == 3.5
+    assert result(example, "(unbiased variance") == 4.667
+    assert result(example, "更新 running_mean") == 0.3
+    assert result(example, "更新 running_var") == 1.367
+    assert result(example, "(eval mode)") == 1.698
+    assert column(table(example), "$y_i$")[0] == -1.638
 
 
 @pytest.mark.parametrize(
@@ -113,7 +131,7 @@ def test_batchnorm_forward_matches_pytorch(
 # --- batchnorm-backward ----------------------------------------------------------------------
 
 
-def test_batchnorm_backward_hand_checked() -> None:
+def test_batchnorm_backward_hand_checked(recipes: DeckRecipes) -> None:
     # x_hat = (-2, -1, 0, 3)/s with s = sqrt(3.50001) = 1.871. g = (0.1, -0.2, 0.3, 0.4):
     # dL/dbeta = 0.6; dL/dgamma = (-0.2 + 0.2 + 0 + 1.2)/s = 0.6414.
     # dL/dx_hat = 2g = (0.2, -0.4, 0.6, 0.8); sum 1.2, so dL/dmu = -1.2/s = -0.6414;
@@ -127,20 +145,25 @@ def test_batchnorm_backward_hand_checked() -> None:
     assert r.d_variance == pytest.approx(-2.4 / (2 * s**3))
     assert r.d_x[3] == pytest.approx(0.8 / s - 1.5 * 2.4 / (2 * s**3) - 0.3 / s)
     assert float(r.d_x.sum()) == pytest.approx(0.0, abs=1e-12)  # shifting x changes nothing
-    html = example("batchnorm-backward")
-    for shown in ("\\(= 0.6\\)", "\\(= 0.6414\\)", "\\(= -0.1833\\)", "\\(= -0.007635\\)"):
-        assert shown in html
+    example = recipes.example("batchnorm-backward")
+    assert result(example, "对 $\\beta$") == 0.6
+    assert result(example, "对 $\\gamma$") == 0.6414
+    assert result(example, "对方差") == -0.1833
+    assert result(example, "对均值") == -0.6414
+    assert result(example, "对输入的梯度") == -0.007635
 
 
-def test_batchnorm_backward_gradient_check_is_tiny() -> None:
+def test_batchnorm_backward_gradient_check_is_tiny(recipes: DeckRecipes) -> None:
     batch, upstream = [1.0, 2.0, 3.0, 6.0], [0.1, -0.2, 0.3, 0.4]
     r = batchnorm_backward(batch, upstream, 2.0, 1e-5)
     d_x, d_gamma, d_beta = numerical_gradients(batch, upstream, 2.0, 1e-5)
     np.testing.assert_allclose(d_x, r.d_x, atol=1e-8)
     assert d_gamma == pytest.approx(r.d_gamma)
     assert d_beta == pytest.approx(r.d_beta)
-    assert "\\times 10^{-1" in example("batchnorm-backward")  # about 1e-11: float64 noise
-    assert refused("batchnorm-backward", upstream=[1.0, 2.0]) == "upstream"
+    example = recipes.example("batchnorm-backward")
+    gradients = table(example)
+    assert column(gradients, "解析梯度") == column(gradients, "数值梯度")
+    assert 0 < result(example, "(gradient check)") < 1e-9  # about 1e-11: float64 noise
 
 
 @pytest.mark.parametrize(
@@ -171,7 +194,7 @@ def test_batchnorm_backward_matches_pytorch_autograd(
 # --- norm-layer-stats ------------------------------------------------------------------------
 
 
-def test_norm_layer_stats_hand_checked() -> None:
+def test_norm_layer_stats_hand_checked(recipes: DeckRecipes) -> None:
     # The fixed tensor: x[0, :, :, 0] = (8, 2), (1, 2), (4, 8), (4, 0); x[1, 0] = (3, 6).
     x = norm_input()
     assert x[0, :, :, 0].tolist() == [[8, 2], [1, 2], [4, 8], [4, 0]]
@@ -187,10 +210,12 @@ def test_norm_layer_stats_hand_checked() -> None:
     # GN with 2 groups, (n=0, g=0): 8, 2, 1, 2 -> mean 3.25, 73/4 - 3.25^2 = 7.6875.
     mean, var, _ = norm_statistics(x, "gn", 2)
     assert mean.shape == (2, 2) and (mean[0, 0], var[0, 0]) == (3.25, 7.6875)
-    html = example("norm-layer-stats")  # LN: (8 - 3.625)/sqrt(7.984375 + 1e-5) = 1.548
-    assert "\\(= 1.548\\)" in html and "\\(3.625\\)" in html and "\\(7.984\\)" in html
-    assert "\\(= 1.713\\)" in example("norm-layer-stats", kind="gn", groups=2)
-    assert refused("norm-layer-stats", groups=3) == "groups"
+    layer_norm = recipes.example("norm-layer-stats")
+    assert row(table(layer_norm, "$\\mu$"), "$n=0$") == [3.625, 7.984]
+    # LN: (8 - 3.625)/sqrt(7.984375 + 1e-5) = 1.548; GN: (8 - 3.25)/sqrt(7.6875 + 1e-5) = 1.713.
+    assert result(layer_norm, "(normalise") == 1.548
+    group_norm = recipes.example("norm-layer-stats", kind="gn", groups=2)
+    assert result(group_norm, "(normalise") == 1.713
 
 
 @pytest.mark.parametrize("shape", [(2, 4, 2, 1), (3, 6, 4, 5), (1, 8, 3, 3)])
@@ -213,37 +238,38 @@ def test_norm_layer_stats_match_pytorch(shape: tuple[int, int, int, int]) -> Non
         np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9, err_msg=f"{kind} {groups}")
 
 
-# --- bn-fold -----------------------------------------------------------------------------------
+# --- bn-fold ---------------------------------------------------------------------------------
 
 
-def test_bn_fold_hand_checked() -> None:
+def test_bn_fold_hand_checked(recipes: DeckRecipes) -> None:
     # s = 1.5 / sqrt(0.25 + 1e-5) ~ 3; w' = 3 (0.5, -1, 2) = (1.5, -3, 6); b' = 3 (0.2 - 0.4) + 0.1
     # = -0.5. Check on x = (1, 2, 0.5): z = 0.5 - 2 + 1 + 0.2 = -0.3, BN: 1.5 (-0.7)/0.5 + 0.1 = -2.
-    html = example("bn-fold")
-    for shown in ("\\(= 3\\)", "1.5,\\ -3,\\ 6", "\\(= -0.5\\)", "\\(= -0.3\\)", "\\(= -2\\)"):
-        assert shown in html
-    assert refused("bn-fold", patch=[1.0, 2.0]) == "patch"
-    assert refused("bn-fold", var=0.0) == "var"
+    example = recipes.example("bn-fold")
+    assert result(example, "(scale)") == 3
+    assert numbers(step(example, "(folded weight)").result) == [1.5, -3, 6]
+    assert result(example, "(folded bias)") == -0.5
+    assert result(example, "先卷积") == -0.3
+    assert result(example, "推理模式的 BN") == result(example, "(one conv)") == -2
 
 
-def test_bn_cumulative_average_hand_checked() -> None:
+# --- bn-cumulative-average -------------------------------------------------------------------
+
+
+def test_bn_cumulative_average_hand_checked(recipes: DeckRecipes) -> None:
     # momentum 0.1 from 0: 0.3; 0.9*0.3 + 0.5 = 0.77; 0.693 + 0.4 = 1.093; 0.9837 + 0.4 = 1.3837.
     # None: averages 3, 4, 4, 4. The start keeps weight 0.9^4 = 0.6561.
-    from worked_examples.normalization import running_means
-
     np.testing.assert_allclose(running_means([3, 5, 4, 4], 0.1), [0.3, 0.77, 1.093, 1.3837])
     np.testing.assert_allclose(running_means([3, 5, 4, 4], None), [3, 4, 4, 4])
-    html = example("bn-cumulative-average")
-    for shown in ("\\(0.77\\)", "\\(1.093\\)", "\\(1.384\\)", "\\(= 0.6561\\)"):
-        assert shown in html
-    assert refused("bn-cumulative-average", momentum=0.0) == "momentum"
+    example = recipes.example("bn-cumulative-average")
+    averages = table(example)
+    assert column(averages, "$\\alpha = 0.1$") == [0.3, 0.77, 1.093, 1.384]
+    assert column(averages, "None") == [3, 4, 4, 4]
+    assert result(example, "(weight of the start)") == 0.6561
 
 
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None])
 def test_bn_running_mean_matches_pytorch(momentum: float | None) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check running stats")
-    from worked_examples.normalization import running_means
-
     means = [3.0, 5.0, 4.0, 4.0, -2.0]
     layer = torch.nn.BatchNorm1d(1, momentum=momentum, dtype=torch.float64).train()
     seen = []
@@ -254,24 +280,25 @@ def test_bn_running_mean_matches_pytorch(momentum: float | None) -> None:
     np.testing.assert_allclose(running_means(means, momentum), seen, rtol=1e-12)
 
 
-# --- rmsnorm -----------------------------------------------------------------------------------
+# --- rmsnorm ---------------------------------------------------------------------------------
 
 
-def test_rmsnorm_hand_checked() -> None:
+def test_rmsnorm_hand_checked(recipes: DeckRecipes) -> None:
     # x = (1, -2, 3, 2): mean of squares (1 + 4 + 9 + 4)/4 = 4.5, RMS = 2.121;
     # y_1 = 1/2.121 = 0.4714.
     # LayerNorm: mean 1, deviations (0, -3, 2, 1), variance 14/4 = 3.5, std 1.871.
-    html = example("rmsnorm")
-    for shown in ("\\(= 2.121\\)", "0.4714,\\ -0.9428", "\\(= 1\\)", "{1.871}", "-1.604"):
-        assert shown in html
-    assert refused("rmsnorm", x=[2.0, 2.0]) == "x"
+    example = recipes.example("rmsnorm")
+    assert result(example, "(root mean square)") == 2.121
+    assert numbers(step(example, "y_i = ").result) == [0.4714, -0.9428, 1.414, 0.9428]
+    assert result(example, "(mean)") == 1
+    layer_norm = step(example, "LayerNorm 除以标准差")
+    assert numbers(layer_norm.substituted) == [1, 1.871]
+    assert numbers(layer_norm.result) == [0, -1.604, 1.069, 0.5345]
 
 
 @pytest.mark.parametrize("values", [[1.0, -2.0, 3.0, 2.0], [0.1, 0.2, -5.0], [7.0, 7.5, 8.0, -1.0]])
 def test_rmsnorm_matches_pytorch(values: list[float]) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check RMSNorm")
-    from worked_examples.normalization import rms_norm
-
     gain = np.linspace(0.5, 1.5, len(values))
     layer = torch.nn.RMSNorm(len(values), eps=1e-6, dtype=torch.float64)
     with torch.no_grad():
@@ -281,20 +308,13 @@ def test_rmsnorm_matches_pytorch(values: list[float]) -> None:
     np.testing.assert_allclose(y, expected, rtol=1e-12)
 
 
-# --- the freeze_bn code of card norm-bn-freeze-finetune -----------------------------------------
-
-
-def _card_code(path: str, card_id: str) -> str:
-    text = (REPO / path).read_text(encoding="utf-8")
-    card = text[text.index(f"{{#{card_id}}}") :]
-    start = card.index("```python\n") + len("```python\n")
-    return card[start : card.index("\n```", start)]
+# --- the freeze_bn code of card norm-bn-freeze-finetune (no recipe) ---------------------------
 
 
 def test_freeze_bn_card_code_runs() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to run the card's code")
     namespace: dict[str, Any] = {}
-    exec(_card_code("content/normalization-layers.md", "norm-bn-freeze-finetune"), namespace)
+    exec(card_code("normalization-layers.md", "norm-bn-freeze-finetune"), namespace)
     model = torch.nn.Sequential(
         torch.nn.Conv2d(3, 4, 3, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU()
     )

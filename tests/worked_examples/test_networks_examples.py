@@ -1,21 +1,20 @@
-"""Architecture worked examples (ResNet sizes, GoogLeNet/AlexNet parameters, SE overhead,
-EfficientNet scaling, h-swish, RepVGG folding, ViT patches, WRN): hand-checked numbers the
-cards show, and the same counts from PyTorch modules built here (torchvision is not
-installed, so the networks are written out in torch.nn)."""
+"""worked_examples/networks.py: ResNet sizes, GoogLeNet/AlexNet parameters, SE overhead,
+EfficientNet scaling, h-swish, RepVGG folding, ViT patches, WRN, VGG-16 and Inception:
+hand-checked numbers the cards show, and the same counts from PyTorch modules built here
+(torchvision is not installed, so the networks are written out in torch.nn); and the
+channel shuffle code on card net-shufflenet-channel-shuffle."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO, refused_parameter
-from conftest import render_example as render
+from conftest import DeckRecipes
+from example_values import card_code, column, numbers, result, row, step, table
 
-from ankigen.recipes import REGISTRY, load_recipe_folders
-from ankigen.svg import figure_to_svg
 from dlmath.convolution import conv2d
+from figures.architectures import architecture_block
 from worked_examples.networks import (
     INCEPTION_TABLE,
     RESNET_STAGES,
@@ -36,12 +35,37 @@ from worked_examples.networks import (
     wrn_params,
 )
 
-load_recipe_folders([REPO / "figures", REPO / "worked_examples"])
+
+@pytest.mark.parametrize(
+    ("name", "params", "parameter"),
+    [
+        ("resnet-depth", {"depths": [20]}, "depths"),
+        ("resnet-size", {"depths": []}, "depths"),
+        ("resnet-block-params", {"stride": 3}, "stride"),
+        ("resnet-block-params", {"width": 0}, "width"),
+        ("se-params", {"reduction": 3}, "reduction"),
+        ("se-params", {"depth": 20}, "depth"),
+        ("efficientnet-scaling", {"beta": 0.9}, "beta"),
+        ("efficientnet-scaling", {"phis": [9]}, "phis"),
+        ("hswish-values", {"points": []}, "points"),
+        ("repvgg-merge", {"bn1": [1.0, 0.0, 0.0, 0.0]}, "bn1"),
+        ("repvgg-merge", {"kernel3": [1.0]}, "kernel3"),
+        ("vit-patch-embedding", {"image": 225}, "image"),
+        ("wrn-params", {"depth": 27}, "depth"),
+        ("inception-naive", {"module": "6a"}, "module"),
+    ],
+)
+def test_bad_parameters_are_refused_by_name(
+    recipes: DeckRecipes, name: str, params: dict[str, Any], parameter: str
+) -> None:
+    assert recipes.refused("example", name, **params) == parameter
 
 
-def refused(name: str, parameter: str, **params: object) -> None:
-    assert refused_parameter(name, **params) == parameter
+def count_params(module: Any) -> int:
+    return sum(p.numel() for p in module.parameters())
 
+
+# --- resnet-size, resnet-depth, resnet-block-params ----------------------------------------
 
 # torchvision's model pages: num_params and GFLOPS of resnet18 ... resnet152 (V1.5).
 TORCHVISION = {
@@ -55,22 +79,21 @@ TORCHVISION = {
 PAPER_TABLE1 = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
 
 
-def test_resnet_sizes_hand_checked() -> None:
+def test_resnet_sizes_hand_checked(recipes: DeckRecipes) -> None:
     for depth, (params, gflops) in TORCHVISION.items():
         assert resnet_size(depth).params == params
         assert round(resnet_size(depth, stride_on_3x3=True).macs / 1e9, 2) == gflops
         # The paper's Table 1 truncates: 3.66 -> 3.6, 3.86 -> 3.8, 7.57 -> 7.6 (rounded).
         assert abs(resnet_size(depth).macs / 1e9 - PAPER_TABLE1[depth]) < 0.07
         assert resnet_weight_layers(depth) == depth
-    html = render("resnet-size")
-    assert "\\(25.6\\)" in html and "\\(3.86\\)" in html and "\\(11.3\\)" in html
-    html = render("resnet-size", stride_on_3x3=True)
-    assert "\\(4.09\\)" in html and "\\(7.8\\)" in html
-    html = render("resnet-depth")
-    assert "\\(3\\times33+2 = 101\\)" in html and "3, 8, 36, 3" in html
-    assert "\\(2\\times8+2 = 18\\)" in html
-    refused("resnet-depth", "depths", depths=[20])
-    refused("resnet-size", "depths", depths=[])
+    paper = table(recipes.example("resnet-size"))
+    assert row(paper, "50") == [25.6, 3.86] and row(paper, "152")[1] == 11.3
+    torchvision = table(recipes.example("resnet-size", stride_on_3x3=True))
+    assert row(torchvision, "50") == [25.6, 4.09] and row(torchvision, "101")[1] == 7.8
+    depths = table(recipes.example("resnet-depth"))
+    assert row(depths, "18") == [2, 2, 2, 2, 2, 8, 2, 18]  # 2 x 8 + 2 = 18
+    assert row(depths, "101") == [3, 4, 23, 3, 3, 33, 2, 101]
+    assert row(depths, "152")[:4] == [3, 8, 36, 3]
 
 
 def torch_resnet(torch: Any, depth: int, stride_on_3x3: bool) -> Any:
@@ -147,17 +170,24 @@ def test_resnet_size_matches_torch_modules(depth: int) -> None:
         with torch.device("meta"):
             model = torch_resnet(torch, depth, stride_on_3x3)
         expected = resnet_size(depth, stride_on_3x3)
-        assert sum(p.numel() for p in model.parameters()) == expected.params
+        assert count_params(model) == expected.params
         assert count_macs(torch, model, 224) == expected.macs
+
+
+def test_residual_block_params_hand_checked(recipes: DeckRecipes) -> None:
+    # Bottleneck 256 -> 64 -> 64 -> 256: 16,384 + 36,864 + 16,384 = 69,632 weights, + 768 BN.
+    bottleneck = recipes.example("resnet-block-params")
+    assert column(table(bottleneck), "卷积权重") == [16_384, 36_864, 16_384]
+    assert result(bottleneck, "(weights)") == 69_632
+    assert result(bottleneck, "(with BN)") == 70_400
+    # Basic 64 -> 64: 2 * 9 * 64 * 64 = 73,728 weights, + 256 BN.
+    basic = recipes.example("resnet-block-params", kind="basic", in_channels=64, width=64)
+    assert result(basic, "(weights)") == 73_728
+    assert result(basic, "(with BN)") == 73_984
 
 
 def test_residual_block_params_match_torch() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check block sizes")
-    html = render("resnet-block-params")
-    assert "\\(16\\,384\\)" in html and "\\(36\\,864\\)" in html
-    assert "\\(= 69\\,632\\)" in html and "\\(70\\,400\\)" in html
-    html = render("resnet-block-params", kind="basic", in_channels=64, width=64)
-    assert "\\(= 73\\,728\\)" in html and "\\(73\\,984\\)" in html
     cases: list[tuple[BlockKind, int, int, int]] = [
         ("basic", 64, 64, 1),
         ("basic", 64, 128, 2),
@@ -178,18 +208,19 @@ def test_residual_block_params_match_torch() -> None:
         ]
         assert matching, (kind, cin, width, stride)
         expected = sum(layer.params for layer in residual_block(kind, cin, width, stride, 7, True))
-        assert sum(p.numel() for p in matching[0].parameters()) == expected
-    refused("resnet-block-params", "stride", stride=3)
-    refused("resnet-block-params", "width", width=0)
+        assert count_params(matching[0]) == expected
 
 
-def test_googlenet_and_alexnet_params() -> None:
+# --- googlenet-params, inception-naive ----------------------------------------------------
+
+
+def test_googlenet_and_alexnet_params(recipes: DeckRecipes) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check parameters")
     nn = torch.nn
     # inception (3a) by hand: 192*64 + 192*96 + 9*96*128 + 192*16 + 25*16*32 + 192*32.
     assert inception_params(INCEPTION_TABLE["3a"]) == 163_328
-    for row in INCEPTION_TABLE.values():
-        cin, n1, r3, n3, r5, n5, pool = row
+    for row_of_table in INCEPTION_TABLE.values():
+        cin, n1, r3, n3, r5, n5, pool = row_of_table
         convs = [
             nn.Conv2d(cin, n1, 1, bias=False),
             nn.Conv2d(cin, r3, 1, bias=False),
@@ -198,7 +229,7 @@ def test_googlenet_and_alexnet_params() -> None:
             nn.Conv2d(r5, n5, 5, bias=False),
             nn.Conv2d(cin, pool, 1, bias=False),
         ]
-        assert sum(p.numel() for c in convs for p in c.parameters()) == inception_params(row)
+        assert sum(count_params(c) for c in convs) == inception_params(row_of_table)
     assert sum(googlenet_params().values()) == 6_990_272
     assert round(sum(TABLE1_PARAMS_K.values()), 1) == 6797.7
     # Table 1 counts in K = 1024: the second conv's 114,688 weights are its 112K.
@@ -213,14 +244,46 @@ def test_googlenet_and_alexnet_params() -> None:
         nn.Linear(4096, 4096),
         nn.Linear(4096, 1000),
     )
-    assert sum(p.numel() for p in alexnet.parameters()) == alexnet_params() == 60_965_224
-    html = render("googlenet-params")
-    assert "\\(6797.7\\)" in html and "\\(6\\,990\\,272\\)" in html
-    assert "\\(159.5\\)" in html and "\\(112\\)" in html
-    assert "\\(= 8.72\\)" in html
+    assert count_params(alexnet) == alexnet_params() == 60_965_224
+    example = recipes.example("googlenet-params")
+    layers = table(example)
+    assert row(layers, "3a") == [159, 159.5] and row(layers, "conv 3×3") == [112, 112]
+    assert result(example, "表 1 参数列合计") == 6797.7
+    assert result(example, "重算合计") == 6_990_272
+    assert result(example, "(ratio)") == 8.72
 
 
-def test_se_params_match_torch() -> None:
+def test_inception_naive_hand_checked(recipes: DeckRecipes) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check Inception")
+    nn = torch.nn
+    cost = inception_cost("3a")
+    # Naive (3a): 28*28*192*(64 + 9*128 + 25*32) = 303,464,448 multiply-adds.
+    assert cost.naive_macs == 28 * 28 * 192 * (64 + 9 * 128 + 25 * 32) == 303_464_448
+    assert (cost.naive_channels, cost.channels) == (416, 256)
+    convs = [nn.Conv2d(192, 64, 1), nn.Conv2d(192, 128, 3, padding=1)]
+    convs.append(nn.Conv2d(192, 32, 5, padding=2))
+    with torch.device("meta"):
+        model = nn.ModuleList(convs)
+        x = torch.empty(1, 192, 28, 28)
+        macs = 0
+        outputs = []
+        for conv in model:
+            out = conv(x)
+            outputs.append(out)
+            macs += conv.kernel_size[0] ** 2 * conv.in_channels * out.numel()
+        pooled = nn.MaxPool2d(3, 1, 1)(x)
+        joined = torch.cat([*outputs, pooled], dim=1)
+    assert macs == cost.naive_macs and joined.shape[1] == cost.naive_channels
+    example = recipes.example("inception-naive")
+    assert result(example, "朴素模块的输出通道") == 416
+    assert result(example, "朴素模块的乘加次数") == 303_464_448
+    assert result(example, "比例") == 2.37
+
+
+# --- se-params, efficientnet-scaling, hswish-values ----------------------------------------
+
+
+def test_se_params_match_torch(recipes: DeckRecipes) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check SE blocks")
     nn = torch.nn
     total = 0
@@ -231,31 +294,33 @@ def test_se_params_match_torch() -> None:
             nn.Linear(channels // 16, channels, bias=False),
             nn.Sigmoid(),
         )
-        total += count * sum(p.numel() for p in se.parameters())
+        total += count * count_params(se)
     assert se_extra_params(50, 16) == total == 2_514_944
-    html = render("se-params")
-    assert "\\(= 2\\,514\\,944\\)" in html and "\\(= 0.0984\\)" in html
-    refused("se-params", "reduction", reduction=3)
-    refused("se-params", "depth", depth=20)
+    example = recipes.example("se-params")
+    assert result(example, "合计") == 2_514_944
+    assert result(example, "占 ResNet-50 参数的比例") == 0.0984
 
 
-def test_efficientnet_scaling_hand_checked() -> None:
+def test_efficientnet_scaling_hand_checked(recipes: DeckRecipes) -> None:
     # 1.2 * 1.21 * 1.3225 = 1.920...; phi = 2 doubles twice: 1.92^2 = 3.69.
     *_, flops = compound_scaling(1.2, 1.1, 1.15, 1)
     assert flops == pytest.approx(1.9203, abs=1e-4)
-    html = render("efficientnet-scaling")
-    assert "\\(= 1.92\\)" in html and "\\(3.69\\)" in html and "\\(1.44\\)" in html
-    refused("efficientnet-scaling", "beta", beta=0.9)
-    refused("efficientnet-scaling", "phis", phis=[9])
+    example = recipes.example("efficientnet-scaling")
+    assert result(example, "FLOPs 的倍数") == 1.92
+    assert row(table(example), 2) == [1.44, 1.21, 1.32, 3.69]  # depth, width, resolution, FLOPs
 
 
-def test_hswish_values_card() -> None:
-    html = render("hswish-values")
-    assert "\\(-0.3333\\)" in html and "\\(0.6667\\)" in html and "\\(2.858\\)" in html
-    refused("hswish-values", "points", points=[])
+def test_hswish_values_hand_checked(recipes: DeckRecipes) -> None:
+    # h-swish(-1) = -1 * 2/6 = -0.3333, h-swish(1) = 4/6 = 0.6667; swish(3) = 3 sigma(3) = 2.858.
+    values = table(recipes.example("hswish-values"))
+    assert row(values, -1) == [0.3333, -0.3333, -0.2689]
+    assert row(values, 1)[1] == 0.6667 and row(values, 3)[2] == 2.858
 
 
-def test_repvgg_fuse_matches_torch_branches() -> None:
+# --- repvgg-merge --------------------------------------------------------------------------
+
+
+def test_repvgg_fuse_matches_torch_branches(recipes: DeckRecipes) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check RepVGG")
     nn = torch.nn
     rng = np.random.default_rng(0)
@@ -299,25 +364,31 @@ def test_repvgg_fuse_matches_torch_branches() -> None:
         conv2d(x[0].numpy(), fused.kernel, fused.bias, padding=1), merged, atol=1e-10
     )
     # The card: kernel centre 1/2*2 + 2*3 + 1/2 = 7.5, bias 0.5 - 2 - 2 = -3.5.
-    html = render("repvgg-merge")
-    assert "0.5 &amp; 7.5 &amp; 0.5" in html and "\\(= -3.5\\)" in html
-    refused("repvgg-merge", "bn1", bn1=[1.0, 0.0, 0.0, 0.0])
-    refused("repvgg-merge", "kernel3", kernel3=[1.0])
+    example = recipes.example("repvgg-merge")
+    kernel = numbers(step(example, "(sum of kernels)").result)
+    assert kernel == [0, 0.5, 0, 0.5, 7.5, 0.5, 0, 0.5, 0]
+    assert result(example, "(sum of biases)") == -3.5
+    three_branches = numbers(step(example, "三分支之和").result)
+    assert numbers(step(example, "合并后的单个").result) == three_branches
 
 
-def test_vit_patch_embedding_matches_conv() -> None:
+# --- vit-patch-embedding, wrn-params, vgg16-params ----------------------------------------
+
+
+def test_vit_patch_embedding_matches_conv(recipes: DeckRecipes) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check ViT patches")
     conv = torch.nn.Conv2d(3, 768, 16, 16)
     with torch.device("meta"):
         out = torch.nn.Conv2d(3, 768, 16, 16, device="meta")(torch.empty(1, 3, 224, 224))
     assert tuple(out.shape) == (1, 768, 14, 14)
-    assert sum(p.numel() for p in conv.parameters()) == 590_592
-    html = render("vit-patch-embedding")
-    assert "\\(= 196\\)" in html and "\\(= 768\\)" in html and "\\(= 590\\,592\\)" in html
-    refused("vit-patch-embedding", "image", image=225)
+    assert count_params(conv) == 590_592
+    example = recipes.example("vit-patch-embedding")
+    assert result(example, "序列长度") == 196
+    assert result(example, "展平后的长度") == 768
+    assert result(example, "线性投影的参数") == 590_592
 
 
-def test_wrn_params_match_torch() -> None:
+def test_wrn_params_match_torch(recipes: DeckRecipes) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check WRN")
     nn = torch.nn
 
@@ -338,37 +409,16 @@ def test_wrn_params_match_torch() -> None:
                     layers += block(cin, width)
                     cin = width
             model = nn.Sequential(*layers, nn.BatchNorm2d(cin), nn.Linear(cin, 10))
-        assert sum(p.numel() for p in model.parameters()) == wrn_params(depth, widen, 10)
+        assert count_params(model) == wrn_params(depth, widen, 10)
     # Zagoruyko & Komodakis 2016, Table 4: WRN-28-10 has 36.5M parameters.
     assert round(wrn_params(28, 10, 10) / 1e6, 1) == 36.5
-    html = render("wrn-params")
-    assert "\\(= 4\\)" in html and "160,\\ 320,\\ 640" in html and "36\\,479\\,194" in html
-    refused("wrn-params", "depth", depth=27)
+    example = recipes.example("wrn-params")
+    assert result(example, "每组的块数") == 4
+    assert numbers(step(example, "三组的宽度").result) == [160, 320, 640]
+    assert result(example, "参数量") == 36_479_194
 
 
-def card_code(card_id: str) -> str:
-    """The python block of a card in classic-networks.md (the code lives on the card only)."""
-    text = (REPO / "content" / "classic-networks.md").read_text(encoding="utf-8")
-    card = text.split(f"{{#{card_id}}}", 1)[1].split("\n## ", 1)[0]
-    match = re.search(r"```python\n(.*?)```", card, re.DOTALL)
-    assert match, card_id
-    return match.group(1)
-
-
-def test_channel_shuffle_card_code() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to run the card's code")
-    namespace: dict[str, Any] = {}
-    exec(card_code("net-shufflenet-channel-shuffle"), namespace)
-    x = torch.arange(6.0).view(1, 6, 1, 1)
-    # Groups (0 1 2)(3 4 5) interleave to 0 3 1 4 2 5: each new group takes one from each.
-    shuffled = namespace["channel_shuffle"](x, 2).flatten().tolist()
-    assert shuffled == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
-    y = torch.randn(2, 12, 3, 3)
-    out = namespace["channel_shuffle"](y, 3)
-    assert out.shape == y.shape and torch.equal(out.sort(dim=1).values, y.sort(dim=1).values)
-
-
-def test_vgg16_matches_torch() -> None:
+def test_vgg16_matches_torch(recipes: DeckRecipes) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check VGG-16")
     nn = torch.nn
     layers: list[Any] = []
@@ -383,47 +433,40 @@ def test_vgg16_matches_torch() -> None:
         model = nn.Sequential(*layers, nn.Linear(4096, 1000))
     size = vgg16_size()
     # torchvision's vgg16 page: num_params 138357544, GFLOPS 15.47.
-    assert sum(p.numel() for p in model.parameters()) == 138_357_544
+    assert count_params(model) == 138_357_544
     assert size.conv_params + size.fc_params == 138_357_544
     assert count_macs(torch, model, 224) == size.macs
     assert round(size.macs / 1e9, 2) == 15.47
-    html = render("vgg16-params")
-    assert "\\(102\\,764\\,544\\)" in html and "\\(= 0.894\\)" in html
+    example = recipes.example("vgg16-params")
+    assert result(example, "其中第一个") == 102_764_544
+    assert result(example, "全连接层的占比") == 0.894
     # Conv layers alone: 15.3e9, the figure He et al. 2016 quote for VGG-16.
-    assert "\\(15.3\\)" in html and "\\(0.124\\)" in html
+    assert result(example, "卷积层乘加") == 15.3
+    assert result(example, "全连接层乘加") == 0.124
 
 
-def test_inception_naive_hand_checked() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check Inception")
-    nn = torch.nn
-    cost = inception_cost("3a")
-    # Naive (3a): 28*28*192*(64 + 9*128 + 25*32) = 303,464,448 multiply-adds.
-    assert cost.naive_macs == 28 * 28 * 192 * (64 + 9 * 128 + 25 * 32) == 303_464_448
-    assert (cost.naive_channels, cost.channels) == (416, 256)
-    convs = [nn.Conv2d(192, 64, 1), nn.Conv2d(192, 128, 3, padding=1)]
-    convs.append(nn.Conv2d(192, 32, 5, padding=2))
-    with torch.device("meta"):
-        model = nn.ModuleList(convs)
-        x = torch.empty(1, 192, 28, 28)
-        macs = 0
-        outputs = []
-        for conv in model:
-            out = conv(x)
-            outputs.append(out)
-            macs += conv.kernel_size[0] ** 2 * conv.in_channels * out.numel()
-        pooled = nn.MaxPool2d(3, 1, 1)(x)
-        joined = torch.cat([*outputs, pooled], dim=1)
-    assert macs == cost.naive_macs and joined.shape[1] == cost.naive_channels
-    html = render("inception-naive")
-    assert "\\(= 416\\)" in html and "\\(= 2.37\\)" in html
-    refused("inception-naive", "module", module="6a")
+# --- the channel shuffle code of card net-shufflenet-channel-shuffle (no recipe) -----------
+
+
+def test_channel_shuffle_card_code() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to run the card's code")
+    namespace: dict[str, Any] = {}
+    exec(card_code("classic-networks.md", "net-shufflenet-channel-shuffle"), namespace)
+    x = torch.arange(6.0).view(1, 6, 1, 1)
+    # Groups (0 1 2)(3 4 5) interleave to 0 3 1 4 2 5: each new group takes one from each.
+    shuffled = namespace["channel_shuffle"](x, 2).flatten().tolist()
+    assert shuffled == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    y = torch.randn(2, 12, 3, 3)
+    out = namespace["channel_shuffle"](y, 3)
+    assert out.shape == y.shape and torch.equal(out.sort(dim=1).values, y.sort(dim=1).values)
+
+
+# --- the architecture-block figure (figures/architectures.py: belongs in tests/figures) -----
 
 
 @pytest.mark.parametrize("kind", ["inverted", "convnext", "residual", "bottleneck"])
-def test_block_figures_label_their_layers(kind: str) -> None:
-    recipe = REGISTRY.get("figure", "architecture-block")
-    assert recipe is not None
-    figure = recipe.call({"kind": kind})
+def test_block_figures_label_their_layers(recipes: DeckRecipes, kind: Any) -> None:
+    figure = architecture_block(kind)
     labels = [text.get_text() for axes in figure.axes for text in axes.texts]
     # ResNet blocks end with a ReLU after the addition; MobileNetV2 and ConvNeXt do not.
     after_add = labels[labels.index("+") + 1 :]
@@ -435,5 +478,5 @@ def test_block_figures_label_their_layers(kind: str) -> None:
         "bottleneck": ["1×1 conv, 256→64"],
     }[kind]
     assert all(label in labels for label in expected)
-    svg = figure_to_svg(recipe.call({"kind": kind}), salt=kind)
-    assert svg == figure_to_svg(recipe.call({"kind": kind}), salt=kind)
+    drawn = recipes.figure("architecture-block", kind=kind)
+    assert drawn.svg == recipes.figure("architecture-block", kind=kind).svg
