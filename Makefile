@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Stamps record what is installed; they are redone when pyproject.toml changes.
+# Stamps record what is installed; they are redone when pyproject.toml or the exact
+# versions of constraints.txt change.
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
 # MathJax for tests/deck/test_math_typesets.py, installed with npm when there is one
@@ -21,12 +22,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(BASE_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+$(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
 	@touch $(BASE_STAMP) $@
 
 $(MATHCHECK_STAMP): $(MATHCHECK)/package.json $(MATHCHECK)/package-lock.json

@@ -2,6 +2,8 @@
 
 Everything is gathered and validated before anything is written (mkdocs' rule),
 so a bad card fails the build before a package or the lock file is touched.
+The parser, genanki and the recipes are imported only on the path that uses them:
+a run with nothing to do (the cache says so) needs none of them.
 """
 
 from __future__ import annotations
@@ -10,26 +12,23 @@ import functools
 import hashlib
 import os
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ankigen.cache import BuildCache, digest_of, file_digest
-from ankigen.cardview import card_count
-from ankigen.compile import Progress, compile_files
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
-from ankigen.kinds import check_kind_changes, lost_reverse_sides
+from ankigen.incremental import Dependencies, SourceFile, Sources, StoredRuns, read_files
 from ankigen.model import Note
-from ankigen.notetypes import NoteType, card_css, note_fields, note_type_of
 from ankigen.output import write_all
-from ankigen.package import package_bytes
-from ankigen.recipes import RecipeLoadError, Registry, load_recipe_folders
-from ankigen.records import shipped_records
 from ankigen.stamps import (
     NOTE_PREFIX,
     Stamp,
     latest_kinds,
+    lock_blobs,
     lock_text,
     note_digest,
     note_key,
@@ -40,6 +39,11 @@ from ankigen.stamps import (
 )
 from ankigen.style import project_css
 
+if TYPE_CHECKING:
+    from ankigen.compile import Progress
+    from ankigen.notetypes import NoteType
+    from ankigen.recipes import Registry
+
 
 @dataclass(frozen=True, slots=True)
 class DeckReport:
@@ -48,6 +52,12 @@ class DeckReport:
     cards: int
     media: int
     written: bool  # False: the package there already holds exactly this
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    notes: int
+    cards: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +115,57 @@ def _add_markdown(root: Path, path: Path, paths: list[Path], problems: list[Prob
         paths.append(path)
 
 
+@dataclass(frozen=True, slots=True)
+class _Project:
+    """A project as this run reads it: its cache, and every Markdown file's bytes."""
+
+    config: Config
+    cache: BuildCache
+    dependencies: Dependencies
+    files: list[SourceFile]
+
+    def run_key(self, command: str, *extra: object) -> str:
+        """Covers every file and setting; what it cannot cover, Sources checks."""
+        files = [[str(file.path), file.key] for file in self.files]
+        return digest_of(command, self.dependencies.settings, files, *extra)
+
+
+def _project(config: Config, use_cache: bool) -> _Project:
+    cache = BuildCache.for_project(config.root, config.root / CACHE_FOLDER, use_cache)
+    dependencies = Dependencies(config)
+    return _Project(config, cache, dependencies, read_files(dependencies, discover(config)))
+
+
 def collect(config: Config, use_cache: bool = True, progress: Progress | None = None) -> list[Note]:
     """Every note of the project, fully rendered and validated; writes nothing but the
     build cache (which only ever saves time: see cache.py)."""
-    cache = BuildCache.for_project(config.root, config.root / CACHE_FOLDER, use_cache)
-    return _collected(config, cache, progress)
+    return _collected(_project(config, use_cache), progress)[0]
 
 
-def _collected(config: Config, cache: BuildCache, progress: Progress | None) -> list[Note]:
+def check(config: Config, use_cache: bool = True, progress: Progress | None = None) -> CheckReport:
+    """What `collect` finds, counted: from the cache when no input changed."""
+    project = _project(config, use_cache)
+    runs = StoredRuns(project.cache, project.dependencies)
+    key = project.run_key("check")
+    stored = runs.get(key)
+    if isinstance(stored, list) and len(stored) == 2 and all(type(n) is int for n in stored):
+        return CheckReport(stored[0], stored[1])
+    from ankigen.cardview import card_count
+
+    notes, sources = _collected(project, progress)
+    report = CheckReport(len(notes), card_count(notes))
+    runs.put(key, sources, [report.notes, report.cards])
+    return report
+
+
+def _collected(project: _Project, progress: Progress | None) -> tuple[list[Note], Sources]:
+    from ankigen.compile import compile_files
+
+    config = project.config
     registry = functools.cache(functools.partial(load_recipes, config))  # only when needed
-    results = compile_files(config, discover(config), cache, registry, progress)
-    problems = [problem for result in results for problem in result.problems]
-    notes = [note for result in results for note in result.notes]
+    compiled = compile_files(config, project.files, project.cache, registry, progress)
+    problems = [problem for result in compiled.results for problem in result.problems]
+    notes = [note for result in compiled.results for note in result.notes]
     _check_unique_ids(notes, problems)
     if not notes and not problems:
         # A deck of nothing is a mistake (a wrong 'content', headings at the wrong level),
@@ -132,32 +181,51 @@ def _collected(config: Config, cache: BuildCache, progress: Progress | None) -> 
         )
     if problems:
         raise BuildError(problems)
-    return notes
+    return notes, compiled.sources
 
 
 def build(config: Config, use_cache: bool = True, progress: Progress | None = None) -> BuildReport:
     """Collects and checks everything, stamps it, then writes every package and the lock
     as one set: a problem anywhere leaves every previous file byte-identical. A package
-    whose inputs are those of the file already there is neither made nor written."""
-    cache = BuildCache.for_project(config.root, config.root / CACHE_FOLDER, use_cache)
-    notes = _collected(config, cache, progress)
-    records = shipped_records(config)
+    whose inputs are those of the file already there is neither made nor written, and
+    when no input changed at all, nothing is done."""
+    project = _project(config, use_cache)
+    cache = project.cache
+    runs = StoredRuns(cache, project.dependencies)
+    # ankigen's own CSS is the engine's (whose digest signs every entry): the project's
+    # is what can change.
+    own_css = project_css(config)
+    stored = runs.get(project.run_key("build", own_css, _written(config)))
+    if stored is not None:
+        try:
+            return _report_from_json(stored)
+        except (TypeError, ValueError):
+            pass  # not a report: build
+    from ankigen.cardview import card_count
+    from ankigen.kinds import check_kind_changes, lost_reverse_sides
+    from ankigen.notetypes import card_css, note_fields
+    from ankigen.package import package_bytes
+    from ankigen.records import remember_package, shipped_records
+
+    css = card_css() + own_css
+    notes, sources = _collected(project, progress)
+    records = shipped_records(config, cache)
     shipped_kinds = latest_kinds(records.versions)
     check_kind_changes(notes, shipped_kinds)
     root_decks = sorted({n.root_deck for n in notes})
-    css = card_css() + project_css(config)
     current = {
         note_key(n.root_deck, n.card_id): Stamp(
             note_digest(n.kind.value, note_fields(n), n.tags), 0, n.kind.value
         )
         for n in notes
     }
-    used_types = sorted({(n.root_deck, note_type_of(n.kind)) for n in notes}, key=_type_order)
-    current.update(_note_type_stamps(used_types, css))
+    used_types = used_note_types(notes)
+    current.update(note_type_stamps(used_types, css))
     stamps = restamp(records.versions, current, now())
 
     files: dict[Path, bytes] = {}
     made: dict[str, str] = {}  # package cache key -> digest of the bytes made
+    shipped: dict[str, dict[str, Stamp]] = {}  # digest of a package made -> its stamps
     reports = []
     for root_deck in root_decks:
         group = [n for n in notes if n.root_deck == root_deck]
@@ -171,23 +239,58 @@ def build(config: Config, use_cache: bool = True, progress: Progress | None = No
         if there is None or cache.get("package", key) != there:
             data = package_bytes(root_deck, group, mods, type_mods, css)
             made[key] = hashlib.sha256(data).hexdigest()
+            shipped[made[key]] = {
+                k: stamps[k]
+                for k in [note_key(root_deck, n.card_id) for n in group]
+                + [type_key(root_deck, t) for t in type_mods]
+            }
             if made[key] != there:
                 files[path] = data
         media = {item.name for n in group for item in n.media}
         reports.append(DeckReport(path, len(group), card_count(group), len(media), path in files))
-    lock = lock_text(stamps).encode("utf-8")
-    if records.working is None or lock_text(records.working).encode("utf-8") != lock:
-        files[config.lock] = lock
+    if records.working != stamps:  # the same stamps are the same lock text
+        files[config.lock] = lock_text(stamps).encode("utf-8")
     write_all(files)
     for key, digest in made.items():
         cache.put("package", key, digest)
+    for digest, package_stamps in shipped.items():
+        remember_package(cache, digest, package_stamps)
 
     previous = records.working or {}
     gone = (key for key in previous if key.startswith(NOTE_PREFIX) and key not in stamps)
     removed = tuple(sorted(key.removeprefix(NOTE_PREFIX) for key in gone))
-    return BuildReport(
+    report = BuildReport(
         tuple(reports), removed, lost_reverse_sides(notes, shipped_kinds), records.warning
     )
+    runs.put(project.run_key("build", own_css, _written(config)), sources, _report_to_json(report))
+    return report
+
+
+def _written(config: Config) -> list[object]:
+    """What the build writes and reads back as shipped, as it is now: the packages, the
+    lock and the lock's git history."""
+    packages = sorted(config.output.glob("*.apkg")) if config.output.is_dir() else []
+    return [
+        [[str(path), file_digest(path)] for path in packages],
+        file_digest(config.lock),
+        lock_blobs(config.lock),
+    ]
+
+
+def _report_to_json(report: BuildReport) -> list[list[object]]:
+    """The decks only: what a build says about removed cards, lost reverse sides and the
+    lock is said once, by the build that changed them; a build after it has nothing to
+    add (its lock already records them)."""
+    return [[str(d.path), d.notes, d.cards, d.media] for d in report.decks]
+
+
+def _report_from_json(stored: list[list[Any]]) -> BuildReport:
+    """The report of a build that left every file as it is: nothing is written."""
+    decks = tuple(
+        DeckReport(Path(path), int(notes), int(cards), int(media), False)
+        for path, notes, cards, media in stored
+    )
+    return BuildReport(decks, (), (), "")
 
 
 def _package_row(note: Note, stamps: dict[str, Stamp]) -> list[object]:
@@ -196,11 +299,18 @@ def _package_row(note: Note, stamps: dict[str, Stamp]) -> list[object]:
     return [note.card_id, note.deck, stamp.digest, stamp.mod, [m.name for m in note.media]]
 
 
+def used_note_types(notes: Sequence[Note]) -> list[tuple[str, NoteType]]:
+    """(root deck, note type) of every note type these notes are written with."""
+    from ankigen.notetypes import note_type_of
+
+    return sorted({(n.root_deck, note_type_of(n.kind)) for n in notes}, key=_type_order)
+
+
 def _type_order(pair: tuple[str, NoteType]) -> tuple[str, str]:
     return pair[0], pair[1].key
 
 
-def _note_type_stamps(used_types: list[tuple[str, NoteType]], css: str) -> dict[str, Stamp]:
+def note_type_stamps(used_types: list[tuple[str, NoteType]], css: str) -> dict[str, Stamp]:
     """Only note types a package carries: a stamp is a record of what was shipped."""
     return {
         type_key(root_deck, t.key): Stamp(
@@ -236,6 +346,8 @@ def _check_unique_ids(notes: list[Note], problems: list[Problem]) -> None:
 def load_recipes(config: Config) -> Registry:
     """The project's recipes; a module that fails to load is reported in the
     author's file (the innermost frame outside ankigen), never in ours."""
+    from ankigen.recipes import RecipeLoadError, load_recipe_folders
+
     try:
         return load_recipe_folders(config.recipes)
     except RecipeLoadError as error:

@@ -4,32 +4,64 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from importlib.metadata import version
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from ankigen.build import build, collect
-from ankigen.cardview import card_count
-from ankigen.compile import Progress
+from ankigen.build import build, check, discover
 from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
-from ankigen.gallery import render_gallery
-from ankigen.preview import watch, write_preview
+
+COMMANDS = (
+    (
+        "init",
+        "start a new project in DIR: example cards, a recipe, a style",
+        "ankigen init my-deck",
+    ),
+    ("build", "write one .apkg per root deck", "ankigen build   # then File > Import in Anki"),
+    ("check", "parse and validate everything, write nothing", "ankigen check --root my-deck"),
+    (
+        "figures",
+        "render every figure to PNG and SVG in a folder, to look at",
+        "ankigen figures --out /tmp/figures",
+    ),
+    (
+        "preview",
+        "write a static site showing every card as Anki will (opens from disk)",
+        "ankigen preview --watch",
+    ),
+    (
+        "diff",
+        "show what the next build would change for learners (writes nothing)",
+        "ankigen diff",
+    ),
+    (
+        "ids",
+        "write a generated {#id} into every card heading that has none (edits the sources)",
+        "ankigen ids && git diff content/",
+    ),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ankigen", description="Turn Markdown notes into Anki decks (.apkg)."
     )
-    parser.add_argument("--version", action="version", version=f"ankigen {version('ankigen')}")
+    parser.add_argument("--version", action=_PrintVersion, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("build", "write one .apkg per root deck"),
-        ("check", "parse and validate everything, write nothing"),
-        ("figures", "render every figure to PNG and SVG in a folder, to look at"),
-        ("preview", "write a static site showing every card as Anki will (opens from disk)"),
-    ):
-        command = commands.add_parser(name, help=help_text)
+    for name, help_text, example in COMMANDS:
+        command = commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name == "init":
+            command.add_argument(
+                "dir", type=Path, nargs="?", default=Path("."), help="default: this folder"
+            )
+            continue
         command.add_argument(
             "--root", type=Path, default=Path("."), help="project folder (default: .)"
         )
@@ -40,26 +72,40 @@ def main(argv: Sequence[str] | None = None) -> int:
                 help="redo everything instead of reusing build/cache/ (the output is the same)",
             )
         if name == "figures":
-            command.add_argument("--out", type=Path, default=Path("build/figures"))
+            command.add_argument(
+                "--out", type=Path, default=Path("build/figures"), help="default: build/figures"
+            )
         if name == "preview":
-            command.add_argument("--out", type=Path, default=Path("build/preview"))
+            command.add_argument(
+                "--out", type=Path, default=Path("build/preview"), help="default: build/preview"
+            )
             command.add_argument(
                 "--watch", action="store_true", help="rewrite the site whenever content changes"
             )
     args = parser.parse_args(argv)
     try:
+        if args.command == "init":
+            return _init(args.dir)
         config = load_config(args.root)
         if args.command == "check":
-            notes = collect(config, not args.no_cache, _progress())
-            cards = card_count(notes)
-            print(f"ok: {counted(len(notes), 'note')} ({counted(cards, 'card')}), no problems")
+            checked = check(config, not args.no_cache, _progress())
+            print(
+                f"ok: {counted(checked.notes, 'note')} ({counted(checked.cards, 'card')}), "
+                "no problems"
+            )
             return 0
         if args.command == "figures":
+            from ankigen.gallery import render_gallery  # matplotlib, only when asked
+
             for item in render_gallery(config, args.out):
                 print(f"{display_path(item.png)}  (SVG {item.svg_bytes / 1024:.1f} KB)")
             return 0
         if args.command == "preview":
             return _preview(config, args.out, args.watch)
+        if args.command == "ids":
+            return _ids(config)
+        if args.command == "diff":
+            return _diff(config)
         report = build(config, not args.no_cache, _progress())
     except BuildError as error:
         for problem in error.problems:
@@ -92,7 +138,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _init(folder: Path) -> int:
+    from ankigen.scaffold import scaffold
+
+    for path in scaffold(folder):
+        print(f"wrote {display_path(path)}")
+    where = "" if folder == Path(".") else f"cd {folder} && "
+    print(f"next: {where}ankigen build, then import dist/*.apkg into Anki")
+    return 0
+
+
+def _diff(config: Config) -> int:
+    from ankigen.diff import WHAT, planned_changes
+
+    changes = planned_changes(config)
+    for change in changes:
+        print(f"{change.what:<10} {change.key}")
+        for detail in change.details:
+            print(f"{'':<10} {detail}")
+    counts = [f"{sum(c.what == what for c in changes)} {label}" for what, label in WHAT.items()]
+    print(", ".join(counts) if changes else "nothing would change")
+    return 0
+
+
+def _ids(config: Config) -> int:
+    from ankigen.ids import add_missing_ids
+
+    added = add_missing_ids(discover(config))
+    for item in added:
+        print(f"{display_path(item.path)}:{item.line}: {{#{item.card_id}}}")
+    print(f"added {counted(len(added), 'id')}" if added else "every card has an id already")
+    return 0
+
+
 def _preview(config: Config, out: Path, keep_watching: bool) -> int:
+    from ankigen.preview import watch, write_preview  # the card renderer, only when asked
+
     result = write_preview(config, out)
     print(
         f"wrote {display_path(result.index)}: {counted(result.notes, 'note')}, "
@@ -108,7 +189,20 @@ def _preview(config: Config, out: Path, keep_watching: bool) -> int:
     return 0
 
 
-def _progress() -> Progress | None:
+class _PrintVersion(argparse.Action):
+    """`--version`, looked up only when asked (importlib.metadata is slow to load)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from importlib.metadata import version
+
+        print(f"ankigen {version('ankigen')}")
+        parser.exit()
+
+
+def _progress() -> Callable[[str, int, int], None] | None:
     """A one-line bar on a terminal; nothing where the output is read by a program."""
     if not sys.stderr.isatty():
         return None

@@ -14,10 +14,10 @@ from pathlib import Path
 from ankigen.cache import BuildCache
 from ankigen.config import Config
 from ankigen.errors import Problem
-from ankigen.incremental import Dependencies, StoredCalls, StoredFiles
+from ankigen.incremental import Dependencies, SourceFile, Sources, StoredCalls, StoredFiles
 from ankigen.markdown import make_parser
 from ankigen.model import Directive, Media, Note, SourceCard
-from ankigen.parse import parse_bytes, read_source
+from ankigen.parse import parse_bytes
 from ankigen.recipes import Registry
 from ankigen.render import render_card
 from ankigen.resolve import Resolver
@@ -38,8 +38,7 @@ class FileResult:
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     result: FileResult
-    images: dict[str, str]  # what the notes were made from, for the cache
-    calls_recipes: bool
+    sources: Sources  # what the notes were made from, for the cache
 
 
 class Compiler:
@@ -60,7 +59,7 @@ class Compiler:
     def finish(self, cards: list[SourceCard], problems: list[Problem]) -> _Compiled:
         """Resolve and render parsed cards; a file with problems yields no notes."""
         if problems:
-            return _Compiled(FileResult((), tuple(problems)), {}, False)
+            return _Compiled(FileResult((), tuple(problems)), Sources())
         self.resolver.images_read = {}
         notes = tuple(
             render_card(self.md, card, self.resolver.resolve(card, self.root, problems))
@@ -68,44 +67,50 @@ class Compiler:
         )
         result = FileResult(notes if not problems else (), tuple(problems))
         calls_recipes = any(card.directives for card in cards)
-        return _Compiled(result, self.resolver.images_read, calls_recipes)
+        return _Compiled(result, Sources(self.resolver.images_read, calls_recipes))
 
     def compile(self, path: Path, data: bytes) -> _Compiled:
         return self.finish(*self.parse(path, data))
 
 
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    results: list[FileResult]  # in the order of the files
+    sources: Sources  # every image and recipe the notes came from
+
+
 def compile_files(
     config: Config,
-    paths: Sequence[Path],
+    files: Sequence[SourceFile],
     cache: BuildCache,
     registry: Callable[[], Registry],
     progress: Progress | None = None,
-) -> list[FileResult]:
-    """Results in the order of `paths`, from the cache where it is current."""
+) -> Compiled:
+    """Every file's notes, from the cache where it is current."""
     dependencies = Dependencies(config)
     stored_files = StoredFiles(cache, dependencies)
     stored_calls = StoredCalls(cache, dependencies) if cache.enabled else None
     results: dict[Path, FileResult] = {}
-    todo: list[tuple[Path, bytes, str]] = []
-    for path in paths:
-        problems: list[Problem] = []
-        data = read_source(path, problems)
-        if data is None:
-            results[path] = FileResult((), tuple(problems))
+    sources = Sources()
+    todo: list[SourceFile] = []
+    for file in files:
+        if file.data is None:
+            results[file.path] = FileResult((), file.problems)
             continue
-        key = dependencies.file_key(path, data)
-        notes = stored_files.get(key)
-        if notes is None:
-            todo.append((path, data, key))
+        stored = stored_files.get(file.key)
+        if stored is None:
+            todo.append(file)
         else:
-            results[path] = FileResult(notes, ())
+            results[file.path] = FileResult(stored[0], ())
+            sources |= stored[1]
     compiler = Compiler(config.root, registry, stored_calls)
-    compiled = _compile(compiler, registry, [(path, data) for path, data, _ in todo], progress)
-    for (path, _, key), done in zip(todo, compiled, strict=True):
-        results[path] = done.result
+    made = _compile(compiler, registry, [(f.path, f.data or b"") for f in todo], progress)
+    for file, done in zip(todo, made, strict=True):
+        results[file.path] = done.result
+        sources |= done.sources
         if not done.result.problems:
-            stored_files.put(key, done.result.notes, done.images, done.calls_recipes)
-    return [results[path] for path in paths]
+            stored_files.put(file.key, done.result.notes, done.sources)
+    return Compiled([results[file.path] for file in files], sources)
 
 
 def _workers() -> int:

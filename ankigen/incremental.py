@@ -13,7 +13,8 @@ import base64
 import hashlib
 import os
 import sys
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from ankigen.cache import BuildCache, digest_of, file_digest
 from ankigen.config import Config
 from ankigen.confine import inside_project
+from ankigen.errors import Problem
 from ankigen.model import Media, Note, NoteKind
 
 LIBRARIES = ("numpy", "matplotlib", "markdown-it-py", "mdit-py-plugins", "pygments", "genanki")
@@ -47,6 +49,28 @@ class Dependencies:
         paths = [path for parent in parents for path in _importable_files(parent)]
         return digest_of([[str(path), file_digest(path)] for path in paths])
 
+    def entry(self, sources: Sources) -> dict[str, Any]:
+        """The part of a cache entry that says what it was made from."""
+        return {
+            "recipes": self.recipes if sources.calls_recipes else None,
+            "images": sources.images,
+        }
+
+    def current(self, entry: Any) -> Sources | None:
+        """The sources of an entry made by `entry`, or None if any has changed since."""
+        if not isinstance(entry, dict):
+            return None
+        recipes, images = entry.get("recipes"), entry.get("images")
+        if recipes is not None and recipes != self.recipes:
+            return None
+        if not isinstance(images, dict):
+            return None
+        root = self.config.root
+        for path, digest in images.items():
+            if inside_project(root, Path(path)) is None or file_digest(Path(path)) != digest:
+                return None
+        return Sources(dict(images), recipes is not None)
+
     def file_key(self, path: Path, data: bytes) -> str:
         return digest_of(self.settings, str(path), hashlib.sha256(data).hexdigest())
 
@@ -71,6 +95,46 @@ def _importable_files(parent: Path) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What some notes were made from besides their files: images read (path -> sha256)
+    and whether they called recipes (then the recipes' digest counts)."""
+
+    images: dict[str, str] = field(default_factory=dict)
+    calls_recipes: bool = False
+
+    def __or__(self, other: Sources) -> Sources:
+        return Sources(self.images | other.images, self.calls_recipes or other.calls_recipes)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A Markdown file as read for this build, and its cache key."""
+
+    path: Path
+    data: bytes | None  # None: unreadable (the problem says why)
+    problems: tuple[Problem, ...]
+    key: str
+
+
+def read_files(dependencies: Dependencies, paths: Sequence[Path]) -> list[SourceFile]:
+    files = []
+    for path in paths:
+        problems: list[Problem] = []
+        data = _read(path, problems)
+        key = dependencies.file_key(path, data) if data is not None else ""
+        files.append(SourceFile(path, data, tuple(problems), key))
+    return files
+
+
+def _read(path: Path, problems: list[Problem]) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(path, 1, f"cannot read the file: {error.strerror or error}"))
+        return None
+
+
 class StoredFiles:
     """A file's notes kept across builds, trusted only while everything they came
     from is unchanged."""
@@ -79,34 +143,40 @@ class StoredFiles:
         self.cache = cache
         self.dependencies = dependencies
 
-    def get(self, key: str) -> tuple[Note, ...] | None:
+    def get(self, key: str) -> tuple[tuple[Note, ...], Sources] | None:
         entry = self.cache.get("file", key)
         try:
-            if entry is None or not self._current(entry):
+            sources = self.dependencies.current(entry)
+            if sources is None:
                 return None
-            return tuple(_note_from_json(note) for note in entry["notes"])
+            return tuple(_note_from_json(note) for note in entry["notes"]), sources
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
-    def put(
-        self, key: str, notes: tuple[Note, ...], images: dict[str, str], calls_recipes: bool
-    ) -> None:
-        entry = {
-            "recipes": self.dependencies.recipes if calls_recipes else None,
-            "images": images,
-            "notes": [_note_to_json(note) for note in notes],
-        }
+    def put(self, key: str, notes: tuple[Note, ...], sources: Sources) -> None:
+        entry = self.dependencies.entry(sources)
+        entry["notes"] = [_note_to_json(note) for note in notes]
         self.cache.put("file", key, entry)
 
-    def _current(self, entry: dict[str, Any]) -> bool:
-        recipes = entry["recipes"]
-        if recipes is not None and recipes != self.dependencies.recipes:
-            return False
-        root = self.dependencies.config.root
-        return all(
-            inside_project(root, Path(path)) is not None and file_digest(Path(path)) == digest
-            for path, digest in entry["images"].items()
-        )
+
+class StoredRuns:
+    """A whole build's or check's outcome, kept for when every input is as it was: the
+    run's key covers every file and setting, `Sources` the rest."""
+
+    def __init__(self, cache: BuildCache, dependencies: Dependencies) -> None:
+        self.cache = cache
+        self.dependencies = dependencies
+
+    def get(self, key: str) -> Any:
+        entry = self.cache.get("run", key)
+        if self.dependencies.current(entry) is None:
+            return None
+        return entry.get("outcome")
+
+    def put(self, key: str, sources: Sources, outcome: Any) -> None:
+        entry = self.dependencies.entry(sources)
+        entry["outcome"] = outcome
+        self.cache.put("run", key, entry)
 
 
 class StoredCalls:
@@ -133,12 +203,20 @@ class StoredCalls:
 
 
 def _note_to_json(note: Note) -> dict[str, Any]:
-    fields = asdict(note)
-    fields["path"] = str(note.path)
-    fields["kind"] = note.kind.value
-    fields["tags"] = list(note.tags)
-    fields["media"] = [_media_to_json(item) for item in note.media]
-    return fields
+    return {
+        "path": str(note.path),
+        "line": note.line,
+        "root_deck": note.root_deck,
+        "card_id": note.card_id,
+        "kind": note.kind.value,
+        "deck": note.deck,
+        "question": note.question,
+        "answer": note.answer,
+        "extra": note.extra,
+        "source": note.source,
+        "tags": list(note.tags),
+        "media": [_media_to_json(item) for item in note.media],
+    }
 
 
 def _note_from_json(fields: dict[str, Any]) -> Note:

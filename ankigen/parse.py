@@ -62,16 +62,12 @@ class _CardDraft:
 
 def parse_file(md: MarkdownIt, path: Path, problems: list[Problem]) -> list[SourceCard]:
     """Every card of one file; problems are appended, not raised, so all are reported."""
-    data = read_source(path, problems)
-    return [] if data is None else parse_bytes(md, path, data, problems)
-
-
-def read_source(path: Path, problems: list[Problem]) -> bytes | None:
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError as error:
         problems.append(Problem(path, 1, f"cannot read the file: {error.strerror or error}"))
-        return None
+        return []
+    return parse_bytes(md, path, data, problems)
 
 
 def parse_bytes(
@@ -107,6 +103,35 @@ def parse_bytes(
         if card is not None:
             cards.append(card)
     return cards
+
+
+@dataclass(frozen=True, slots=True)
+class CardHeading:
+    """A card's heading as written: for `ankigen ids`, which edits the sources."""
+
+    lines: tuple[int, int]  # the heading's source lines, from 0, end excluded
+    setext: bool  # underlined with === or ---
+    title: str  # without its `{#id ...}`
+    card_id: str | None  # None: the heading has no `{#id}` yet
+
+
+def card_headings(md: MarkdownIt, path: Path, text: str) -> list[CardHeading] | None:
+    """Every card heading of a file, or None when its front matter is wrong (the build
+    reports that)."""
+    problems: list[Problem] = []
+    tokens = md.parse(text, {})
+    front = _front_matter(tokens, path, problems)
+    if front is None:
+        return None
+    headings = []
+    for draft in _card_drafts(tokens, front.card_level):
+        content = draft.inline.content
+        match = _heading_attrs(content)
+        start, end = draft.heading.map or (0, 1)
+        title = content[: match.start()].strip() if match else content.strip()
+        setext = draft.heading.markup in ("=", "-")
+        headings.append(CardHeading((start, end), setext, title, match["id"] if match else None))
+    return headings
 
 
 def _front_matter(
@@ -282,7 +307,12 @@ def _make_card(
         if draft.heading.markup == "-":
             hint = " (a '---' right under a line of text makes it a heading: leave a blank line)"
         problems.append(
-            Problem(path, line, f"card has no id: end the heading with {{#some-id}}{hint}")
+            Problem(
+                path,
+                line,
+                f"card has no id: end the heading with {{#some-id}}, or run 'ankigen ids' "
+                f"to add one to every heading that lacks it{hint}",
+            )
         )
         return None
     card_id = match["id"]

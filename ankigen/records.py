@@ -15,7 +15,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ankigen.cache import BuildCache, file_digest
 from ankigen.config import Config
 from ankigen.errors import display_path
 from ankigen.notetypes import NOTE_TYPES, kind_of_fields
@@ -40,37 +42,96 @@ class Records:
     warning: str  # "" or what the author should know
 
 
-def shipped_records(config: Config) -> Records:
+def shipped_records(config: Config, cache: BuildCache) -> Records:
     working = read_lock(config.lock)
     history = git_history(config.lock)
-    packages = package_versions(config.output)
+    packages = package_versions(config.output, cache)
     versions = [*packages, *(history or []), *([working] if working is not None else [])]
     return Records(working, versions, _warning(config, working, history, packages))
 
 
-def package_versions(output: Path) -> list[dict[str, Stamp]]:
-    """The stamps of each `.apkg` in `output`, as ankigen wrote them (digests included)."""
+def package_versions(output: Path, cache: BuildCache) -> list[dict[str, Stamp]]:
+    """The stamps of each `.apkg` in `output`, as ankigen wrote them (digests included);
+    read once per package's bytes, then from the cache."""
     versions = []
     for apkg in sorted(output.glob("*.apkg")) if output.is_dir() else []:
-        try:
-            versions.append(_package_stamps(apkg))
-        except (OSError, zipfile.BadZipFile, sqlite3.Error, KeyError, ValueError):
-            continue  # not ours, or damaged: no evidence
+        digest = file_digest(apkg)
+        stored = cache.get("shipped", digest) if digest is not None else None
+        if isinstance(stored, dict):
+            stamps = {key: Stamp(*value) for key, value in stored.items()}
+        else:
+            try:
+                stamps = _package_stamps(apkg)
+            except (OSError, zipfile.BadZipFile, sqlite3.Error, KeyError, ValueError):
+                continue  # not ours, or damaged: no evidence
+            if digest is not None:
+                remember_package(cache, digest, stamps)
+        versions.append(stamps)
     return versions
 
 
-def _package_stamps(apkg: Path) -> dict[str, Stamp]:
-    root_deck = apkg.stem
+def remember_package(cache: BuildCache, digest: str, stamps: dict[str, Stamp]) -> None:
+    """What a package of these bytes holds, so the next build need not open it."""
+    cache.put("shipped", digest, {key: [s.digest, s.mod, s.kind] for key, s in stamps.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedNote:
+    """A note as the last built package holds it: what `ankigen diff` compares with."""
+
+    kind: str
+    deck: str
+    fields: dict[str, str]  # field name -> HTML
+    tags: tuple[str, ...]
+    stamp: Stamp
+
+
+def package_notes(apkg: Path) -> dict[str, ShippedNote]:
+    """Every note of one of our packages, by lock key; {} for a file that is not one."""
+    try:
+        models, rows, decks = _read_package(apkg)
+    except (OSError, zipfile.BadZipFile, sqlite3.Error, KeyError, ValueError):
+        return {}
+    stamps = _stamps(apkg.stem, models, [row[:4] for row in rows])
+    notes = {}
+    for mid, flds, tags, _mod, did in rows:
+        names = [field["name"] for field in models[mid]["flds"]]
+        fields = dict(zip(names, flds.split("\x1f"), strict=True))
+        key = note_key(apkg.stem, fields[ID_FIELD])
+        stamp = stamps[key]
+        notes[key] = ShippedNote(stamp.kind, decks.get(did, ""), fields, tuple(tags.split()), stamp)
+    return notes
+
+
+def _read_package(
+    apkg: Path,
+) -> tuple[dict[int, Any], list[tuple[int, str, str, int, int]], dict[int, str]]:
+    """The note types, the notes (with the deck of their first card) and deck names."""
     with zipfile.ZipFile(apkg) as archive, tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "collection.anki2"
         database.write_bytes(archive.read("collection.anki2"))
         connection = sqlite3.connect(database)
         try:
-            (models_json,) = connection.execute("select models from col").fetchone()
-            rows = connection.execute("select mid, flds, tags, mod from notes").fetchall()
+            models_json, decks_json = connection.execute("select models, decks from col").fetchone()
+            rows = connection.execute(
+                "select n.mid, n.flds, n.tags, n.mod, (select did from cards c where c.nid = n.id "
+                "order by c.ord limit 1) from notes n order by n.id"
+            ).fetchall()
         finally:
             connection.close()
     models = {int(mid): model for mid, model in json.loads(models_json).items()}
+    decks = {int(did): str(deck["name"]) for did, deck in json.loads(decks_json).items()}
+    return models, rows, decks
+
+
+def _package_stamps(apkg: Path) -> dict[str, Stamp]:
+    models, rows, _decks = _read_package(apkg)
+    return _stamps(apkg.stem, models, [row[:4] for row in rows])
+
+
+def _stamps(
+    root_deck: str, models: dict[int, Any], rows: list[tuple[int, str, str, int]]
+) -> dict[str, Stamp]:
     stamps: dict[str, Stamp] = {}
     for note_type in NOTE_TYPES:
         model = models.get(note_type.model_id(root_deck))
@@ -106,7 +167,7 @@ def _warning(
         where = "its git history" if history else "the last built packages"
         return f"{lock} was missing: stamps were taken from {where}; commit the new lock"
     return (
-        f"{lock} not found (and no earlier version in git, no earlier package): every "
-        "note was stamped as changed, so importing replaces learners' own edits of them; "
-        "commit the lock with your sources from now on"
+        f"first build: {lock} is new; commit it with your sources (it keeps learners' "
+        "review history safe). If this deck was shipped before, restore its lock from "
+        "git or put its last .apkg in the output folder, and build again"
     )

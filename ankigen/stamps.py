@@ -210,7 +210,28 @@ def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
     """Every committed version of the lock, on any ref; None outside a git work tree
     (or without git). Versions that do not parse are skipped: history is evidence,
     not input to fix."""
-    folder = lock.parent
+    blobs = lock_blobs(lock)
+    if blobs is None:
+        return None
+    if not blobs:
+        return []
+    try:
+        batch = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=lock.parent,
+            input="\n".join(blobs).encode() + b"\n",
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [version for version in _batch_texts(batch) if version is not None]
+
+
+def lock_blobs(lock: Path) -> list[str] | None:
+    """The git object ids of every committed version of the lock: what its history is
+    made of, cheaply (None outside a git work tree)."""
     try:
         log = subprocess.run(
             [
@@ -224,14 +245,14 @@ def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
                 "--",
                 lock.name,
             ],
-            cwd=folder,
+            cwd=lock.parent,
             capture_output=True,
             check=True,
             timeout=60,
         ).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError):
         return None
-    blobs = sorted(
+    return sorted(
         {
             blob
             for line in log.splitlines()
@@ -240,20 +261,6 @@ def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
             if blob.strip("0")
         }
     )
-    if not blobs:
-        return []
-    try:
-        batch = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=folder,
-            input="\n".join(blobs).encode() + b"\n",
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return [version for version in _batch_texts(batch) if version is not None]
 
 
 def _batch_texts(batch: bytes) -> list[dict[str, Stamp] | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,3 +141,30 @@ def import_package(col: Any, apkg: Path) -> Any:
         ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
     )
     return result.log
+
+
+INIT_CARDS = {  # the cards `ankigen init` writes, and a marker of each one's content
+    "basic-card": "The question is the heading",
+    "anki-term": "spaced-repetition",
+    "cloze-card": "2006",
+    "math-card": "\\sum_{k=1}^{n}",
+    "code-card": "square",
+    "image-card": "dot-",
+    "figure-card": "parabola-",
+}
+
+
+def every_card_renders(apkg: Path, collection: Any) -> dict[str, str]:
+    """Imports the package into the real Anki; the HTML of each note's cards, by id."""
+    import_package(collection, apkg)
+    html: dict[str, str] = {}
+    for card_id in collection.find_cards(""):
+        card = collection.get_card(card_id)
+        text = str(card.question()) + str(card.answer())
+        assert "{{" not in text and "no field called" not in text, text
+        note_id = card.note()["ID"]
+        html[note_id] = html.get(note_id, "") + text
+    media = {path.name for path in Path(collection.media.dir()).iterdir()}
+    for name in re.findall(r'src="([^"]+)"', "".join(html.values())):
+        assert name in media, name
+    return html

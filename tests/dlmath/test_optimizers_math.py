@@ -39,6 +39,48 @@ def test_sgd_hand_checked() -> None:
     assert np.allclose(path[2], [-2.6896, 1.28])
 
 
+def test_sutskever_momentum_hand_checked() -> None:
+    # f = theta^2/2, lr 0.1, mu 0.9, theta0 = 1; v_t = mu v - lr grad(p), theta += v.
+    # Momentum: v1 = -0.1, th1 = 0.9; v2 = -0.09 - 0.09 = -0.18, th2 = 0.72;
+    #           v3 = -0.162 - 0.072 = -0.234, th3 = 0.486.
+    # NAG: v1 = -0.1, th1 = 0.9; p2 = 0.9 - 0.09 = 0.81, v2 = -0.09 - 0.081 = -0.171, th2 = 0.729;
+    #      p3 = 0.729 - 0.1539 = 0.5751, v3 = -0.1539 - 0.05751 = -0.21141, th3 = 0.51759.
+    # In the same variable NAG is behind after 3 steps.
+    mom = momentum_path(False, 0.1, 0.9, 1.0, 1.0, 3)
+    nag = momentum_path(True, 0.1, 0.9, 1.0, 1.0, 3)
+    assert mom.thetas[:3] == pytest.approx([0.9, 0.72, 0.486])
+    assert mom.velocities[:3] == pytest.approx([-0.1, -0.18, -0.234])
+    assert nag.points[:3] == pytest.approx([1.0, 0.81, 0.5751])
+    assert nag.thetas[:3] == pytest.approx([0.9, 0.729, 0.51759])
+    assert abs(nag.thetas[2]) > abs(mom.thetas[2])
+
+
+def test_adagrad_rmsprop_hand_checked() -> None:
+    # Constant g = 1, lr 0.1: AdaGrad G_t = t, step 0.1/sqrt(t): 0.1, 0.07071, ..., 0.01 at t=100.
+    # RMSProp rho 0.9: E_t = 1 - 0.9^t, step 0.1/sqrt(1 - 0.9^t): 0.1/sqrt(0.1) = 0.3162 at t=1
+    # (zero start, no bias correction), 0.1/sqrt(0.19) = 0.2294 at t=2, -> 0.1.
+    ones = given_gradients([1.0] * 100)
+    ada = adagrad(ones, ZERO, 0.1, 100, 1e-8)
+    rms = rmsprop(ones, ZERO, 0.1, 100, 0.9, 1e-8)
+    assert ada.second[:3] == pytest.approx([1.0, 2.0, 3.0])
+    assert ada.updates[0] == pytest.approx(0.1) and ada.updates[99] == pytest.approx(0.01)
+    assert rms.updates[0] == pytest.approx(0.31623, abs=1e-5)
+    assert rms.updates[1] == pytest.approx(0.22942, abs=1e-5)
+    assert rms.updates[99] == pytest.approx(0.1, rel=1e-4)
+    # AdaGrad keeps shrinking like 1/sqrt(t); RMSProp's step settles.
+    assert ada.updates[99] / ada.updates[24] == pytest.approx(0.5, rel=1e-6)
+    assert rms.updates[99] / rms.updates[49] == pytest.approx(1.0, abs=3e-3)
+
+
+def test_adam_hand_checked() -> None:
+    # g1 = 0.5: m1 = 0.1*0.5 = 0.05, v1 = 0.001*0.25 = 0.00025,
+    # m_hat = 0.05/0.1 = 0.5, v_hat = 0.00025/0.001 = 0.25, step = 0.001*0.5/(0.5 + 1e-8) = 0.001.
+    run = adam(given_gradients([0.5, 0.5, 0.5]), ZERO, 0.001, 3, (0.9, 0.999), 1e-8)
+    moments = (run.trace.first[0], run.trace.second[0], run.m_hat[0], run.v_hat[0])
+    assert moments == pytest.approx((0.05, 2.5e-4, 0.5, 0.25))
+    assert run.trace.updates[0] == pytest.approx(0.001, rel=1e-7)
+
+
 def test_adam_first_step_uncorrected_hand_checked() -> None:
     # 0.001 * 0.05 / sqrt(0.00025) = 0.001 * 0.05 / 0.015811 = 0.0031623 = 3.162 lr.
     assert adam_first_step_uncorrected(0.5, 0.001, 0.9, 0.999, 1e-8) == pytest.approx(

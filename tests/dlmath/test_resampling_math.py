@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pytest
 import torch
 
+from dlmath.convolution import correlate
 from dlmath.resampling import (
     average_pool,
     bilinear,
@@ -83,6 +84,21 @@ def test_zero_insert_equals_pytorch_transposed_conv(size: int, stride: int, kern
     got = torch.nn.functional.conv2d(spread, weight.flip(-1, -2))
     assert expected.shape[-1] == (size - 1) * stride + kernel
     assert torch.allclose(got, expected)
+
+
+def test_strided_input_gradient_is_zero_inserted_full_convolution() -> None:
+    rng = np.random.default_rng(1)
+    for size, kernel, stride in ((5, 3, 2), (7, 3, 2), (8, 2, 3), (9, 3, 3)):
+        assert (size - kernel) % stride == 0
+        out = (size - kernel) // stride + 1
+        x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+        w_np = rng.normal(size=(kernel, kernel))
+        g_np = rng.normal(size=(out, out))
+        y = torch.nn.functional.conv2d(x, torch.tensor(w_np[None, None]), stride=stride)
+        (gradient,) = torch.autograd.grad((y * torch.tensor(g_np[None, None])).sum(), x)
+        # s-1 zeros between the gradients, k-1 zeros around, then rot180(W): the card's rule.
+        spread = zero_insert(g_np, stride, kernel)
+        assert np.allclose(correlate(spread, np.rot90(w_np, 2)), gradient[0, 0].numpy())
 
 
 def test_bilinear_hand_checked() -> None:

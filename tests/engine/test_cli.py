@@ -16,3 +16,19 @@ def test_version_is_the_packaged_one() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"ankigen {declared['project']['version']}"
+
+
+def test_every_command_explains_itself_with_an_example() -> None:
+    from ankigen.cli import COMMANDS
+
+    for name, _help, example in COMMANDS:
+        result = subprocess.run(
+            [sys.executable, "-m", "ankigen", name, "--help"], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"usage: ankigen {name}" in result.stdout
+        assert f"example:\n  {example}" in result.stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "ankigen", "--help"], capture_output=True, text=True
+    ).stdout
+    assert all(name in listing for name, _help, _example in COMMANDS)

@@ -29,13 +29,6 @@ from conftest import FIXTURES, REPO, import_package
 # Past build times, so that a learner's edit made "now" in the simulation is newer.
 START = 1_750_000_000
 STEP = 60
-RUNNER = (
-    "import sys, ankigen.build as build\n"
-    "css = build.card_css()\n"
-    "build.card_css = lambda: css + sys.argv[1]\n"
-    "from ankigen.cli import main\n"
-    "sys.exit(main(['build']))\n"
-)
 LOCAL_RECIPE = """from ankigen import Step, WorkedExample, worked_example
 
 
@@ -58,7 +51,7 @@ class Author:
     root: Path
     collection_path: Path
     clock: int = START
-    css_extra: str = ""
+    css_extra: str = ""  # the project's style.css
     col: Any = None
     guids_ever: set[str] = field(default_factory=set)
     hand_edits: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -86,8 +79,9 @@ class Author:
     # --- building ------------------------------------------------------------------------
     def build(self, epoch: int | None = None) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(self.clock if epoch is None else epoch)}
+        (self.root / "style.css").write_text(self.css_extra, encoding="utf-8")
         result = subprocess.run(
-            [sys.executable, "-c", RUNNER, self.css_extra],
+            [sys.executable, "-m", "ankigen", "build"],
             cwd=self.root,
             env=env,
             capture_output=True,
@@ -397,10 +391,12 @@ def test_forty_edits_through_one_collection(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "deck", root)
     folders = [REPO / "figures", REPO / "worked_examples", FIXTURES / "fixture_recipes"]
     (root / "pyproject.toml").write_text(
-        "[tool.ankigen]\nrecipes = [" + ", ".join(f'"{f}"' for f in folders) + "]\n",
+        '[tool.ankigen]\ncss = "style.css"\nrecipes = ['
+        + ", ".join(f'"{f}"' for f in folders)
+        + "]\n",
         encoding="utf-8",
     )
-    (root / ".gitignore").write_text("dist/\n", encoding="utf-8")
+    (root / ".gitignore").write_text("dist/\nbuild/\n", encoding="utf-8")
     author = Author(root, tmp_path / "learner" / "collection.anki2")
     author.collection_path.parent.mkdir()
     author.git("init", "-q")

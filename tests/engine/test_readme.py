@@ -3,6 +3,7 @@ builds, and the official Anki shows the figure and the worked example."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -55,3 +56,22 @@ def test_readme_recipes_build_and_show_in_anki(tmp_path: Path, collection: Any) 
     assert 'data-example="square"' in answer
     # 1.5 squared, and the number cells of the table formatted by num.
     assert "\\(= 2.25\\)" in answer and "<td>\\(3\\)</td><td>\\(9\\)</td>" in answer
+
+
+QUICK_START = re.compile(r"^## Quick start: your own deck\n.*?^```sh\n(.*?)^```", re.M | re.S)
+
+
+def test_the_quick_start_works_word_for_word(tmp_path: Path, collection: Any) -> None:
+    """Its shell block, run in an empty folder with this repository as `path/to/ankigen`,
+    gives a deck the official Anki imports."""
+    match = QUICK_START.search((REPO / "README.md").read_text(encoding="utf-8"))
+    assert match, "README lost its quick start"
+    script = match[1].replace("path/to/ankigen", str(REPO))
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "wrote dist/my-deck.apkg: 7 notes (9 cards), 2 media files" in done.stdout
+    import_package(collection, tmp_path / "my-deck" / "dist" / "my-deck.apkg")
+    assert collection.note_count() == 7

@@ -9,9 +9,6 @@ from typing import Any
 import pytest
 from conftest import import_package
 
-import ankigen.build
-import ankigen.notetypes
-
 
 def answer_good(col: Any, card_id: int) -> None:
     from anki.scheduler.v3 import CardAnswer
@@ -124,28 +121,3 @@ def test_parallel_compilation_gives_the_same_package(
     (project / "ankigen.lock").unlink()
     assert cli("build", project).code == 0
     assert digest(project / "dist" / "Fixture.apkg") == serial
-
-
-def test_changed_card_style_reaches_existing_note_types(
-    cli: Any, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from anki.collection import Collection
-
-    path = tmp_path / "style" / "collection.anki2"
-    path.parent.mkdir()
-    apkg = project / "dist" / "Fixture.apkg"
-    assert cli("build", project).code == 0
-    col = Collection(str(path))
-    import_package(col, apkg)
-    col.close()
-
-    original = ankigen.notetypes.card_css()
-    monkeypatch.setattr(ankigen.build, "card_css", lambda: original + ".new-rule { }")
-    assert cli("build", project).code == 0
-    col = Collection(str(path))  # a fresh handle: col.models caches note types
-    log = import_package(col, apkg)
-    assert (len(log.new), len(log.updated)) == (0, 0)
-    assert all(
-        ".new-rule" in model["css"] for model in col.models.all() if "ankigen" in model["name"]
-    )
-    col.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ankigen.cache import BuildCache
 from ankigen.records import package_versions
 from ankigen.stamps import read_lock
 
@@ -37,7 +38,7 @@ def test_packages_hold_the_same_stamps_as_the_lock(
     cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_at(cli, project, monkeypatch, 1_000)
-    packages = package_versions(project / "dist")
+    packages = package_versions(project / "dist", BuildCache(None, None))
     from_packages = {key: stamp for version in packages for key, stamp in version.items()}
     assert from_packages == lock_of(project)
 

@@ -1,6 +1,7 @@
 """figures/architectures.py: an unknown block is refused by name; the schematics carry the
-papers' numbers (Inception (3a)'s concatenation is the sum of its branches) and ResNet blocks,
-unlike MobileNetV2's and ConvNeXt's, end in a ReLU after the addition."""
+papers' numbers (Inception (3a)'s concatenation is the sum of its branches) and label their
+layers, ResNet blocks, unlike MobileNetV2's and ConvNeXt's, end in a ReLU after the addition,
+and the same block draws the same SVG."""
 
 from __future__ import annotations
 
@@ -32,6 +33,22 @@ def test_only_resnet_blocks_end_in_a_relu(kind: Kind, relus: int) -> None:
     shown = texts(kind)
     assert "$F(x)+x$" in shown
     assert shown.count("ReLU") == relus
+    after_add = shown[shown.index("+") + 1 :]
+    assert ("ReLU" in after_add) == (kind in ("residual", "bottleneck"))
+
+
+@pytest.mark.parametrize("kind", ["inverted", "convnext", "residual", "bottleneck"])
+def test_block_figures_label_their_layers(recipes: DeckRecipes, kind: Kind) -> None:
+    labels = texts(kind)
+    expected = {
+        "inverted": ["1×1 conv, 24→144", "3×3 depthwise, 144", "linear 1×1, 144→24"],
+        "convnext": ["7×7 depthwise, 96", "LayerNorm", "1×1 conv, 96→384", "GELU"],
+        "residual": ["3×3 conv, 64, BN"],
+        "bottleneck": ["1×1 conv, 256→64"],
+    }[kind]
+    assert all(label in labels for label in expected)
+    drawn = recipes.figure("architecture-block", kind=kind)
+    assert drawn.svg == recipes.figure("architecture-block", kind=kind).svg
 
 
 def test_dense_block_feeds_every_later_layer() -> None:

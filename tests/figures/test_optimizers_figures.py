@@ -40,14 +40,6 @@ def test_bad_parameters_are_refused_by_name(
     assert recipes.refused("figure", name, **params) == refused
 
 
-def test_loss_contours_gd_step_hand_checked() -> None:
-    # f = (x^2 + 10 y^2)/2, lr 0.18: x *= 1 - 0.18 = 0.82, y *= 1 - 1.8 = -0.8 per step.
-    grad = lambda p, _t: np.array([p[0], 10 * p[1]])  # noqa: E731
-    path = Optimizer("SGD", 0.18).path(grad, np.array([-4.0, 2.0]), 2)
-    assert np.allclose(path[1], [-3.28, -1.6])
-    assert np.allclose(path[2], [-2.6896, 1.28])
-
-
 def test_loss_contours_mark_every_step() -> None:
     round_axes, elongated_axes = loss_contours(condition=10.0, steps=20, lr=0.18).axes
     for axes in (round_axes, elongated_axes):

@@ -1,7 +1,6 @@
 """figures/training.py: out-of-range parameters are refused by name; the activation
-statistics, learning curves and dropout masks behave as the cards say (initialisation
-scales are dlmath.initialization's, checked here by hand and against torch.nn.init: they
-have no test module of their own in tests/dlmath yet)."""
+statistics, learning curves and dropout masks behave as the cards say (the initialisation
+scales are dlmath.initialization's, checked in tests/dlmath/test_initialization_math.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import numpy as np
 import pytest
 from conftest import DeckRecipes
 
-from dlmath.initialization import init_std
 from figures._style import MAX_LAYERS
 from figures.training import (
     NETWORK,
@@ -40,24 +38,6 @@ def test_bad_parameters_are_refused_by_name(
     recipes: DeckRecipes, name: str, params: dict[str, Any], refused: str
 ) -> None:
     assert recipes.refused("figure", name, **params) == refused
-
-
-def test_init_std_hand_checked() -> None:
-    # Xavier: sqrt(2 / (256 + 512)) = sqrt(1/384) = 0.05103; He: sqrt(2 / 256) = 0.08839.
-    assert init_std("xavier", 256, 512) == pytest.approx(0.0510310, rel=1e-5)
-    assert init_std("he", 256, 512) == pytest.approx(0.0883883, rel=1e-5)
-    assert init_std("small", 256, 512) == 0.01
-
-
-def test_init_std_matches_torch_nn_init() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check nn.init")
-    torch.manual_seed(0)
-    for fan_in, fan_out in ((256, 256), (128, 512), (1024, 64)):
-        weight = torch.empty(fan_out, fan_in, dtype=torch.float64)  # Linear: (out, in)
-        torch.nn.init.xavier_normal_(weight)
-        assert weight.std().item() == pytest.approx(init_std("xavier", fan_in, fan_out), rel=0.02)
-        torch.nn.init.kaiming_normal_(weight)
-        assert weight.std().item() == pytest.approx(init_std("he", fan_in, fan_out), rel=0.02)
 
 
 def test_activation_stats_show_the_known_behaviour() -> None:

@@ -158,7 +158,6 @@ def test_gradient_check_hand_checked(recipes: DeckRecipes) -> None:
     assert errors[False][0] / errors[False][1] == pytest.approx(10, rel=0.1)
     assert errors[True][0] / errors[True][1] == pytest.approx(100, rel=0.1)
     assert relative_error(analytic, numeric_derivative(f, 0.5, 1e-5, True)) < 1e-7
-    assert relative_error(2.0, 1.0) == 0.5 and relative_error(0.0, 0.0) == 0.0
     example = recipes.example("gradient-check")
     assert result(example, "(analytic)") == -0.0155563
     assert row(table(example), 0.01) == [0.0015, 6.5e-6]

@@ -9,7 +9,6 @@ import pytest
 from conftest import DeckRecipes
 from example_values import column, numbers, result, step, table
 
-from dlmath.losses import smoothed_targets
 from worked_examples.classification import label_smoothing_loss
 
 
@@ -41,7 +40,6 @@ def test_label_smoothing_hand_checked(recipes: DeckRecipes) -> None:
     assert numbers(total.substituted) == [0.1635, 0.2582] and numbers(total.result) == [0.4216]
     # The optimal logit gap ln(0.92/0.02) = ln 46 = 3.829.
     assert result(example, "(optimal gap") == 3.829
-    assert smoothed_targets(4, 0.2, 1).tolist() == pytest.approx([0.05, 0.85, 0.05, 0.05])
 
 
 @pytest.mark.parametrize(

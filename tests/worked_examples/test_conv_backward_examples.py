@@ -1,5 +1,7 @@
 """worked_examples/conv_backward.py: conv-backward, im2col and winograd-count, hand-checked
-numbers the cards show, and cross-checks against PyTorch's autograd, unfold and conv2d."""
+numbers the cards show, and the recipe's own gradients, im2col shapes and Winograd tiles
+against PyTorch's autograd, unfold and conv2d (the strided input gradient as a zero-inserted
+full convolution is checked in tests/dlmath/test_resampling_math.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from conftest import DeckRecipes
 from example_values import numbers, result, step
 
 from dlmath.convolution import correlate
-from dlmath.resampling import zero_insert
 from worked_examples.conv_backward import (
     DEFAULT_GRAD,
     DEFAULT_INPUT,
@@ -93,22 +94,6 @@ def test_conv_backward_matches_autograd() -> None:
             torch.tensor(g_np[None, None]), torch.tensor(w_np[None, None])
         )
         assert np.allclose(transposed[0, 0].numpy(), grads.grad_input)
-
-
-def test_strided_input_gradient_is_zero_inserted_full_convolution() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check gradients")
-    rng = np.random.default_rng(1)
-    for size, kernel, stride in ((5, 3, 2), (7, 3, 2), (8, 2, 3), (9, 3, 3)):
-        assert (size - kernel) % stride == 0
-        out = (size - kernel) // stride + 1
-        x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
-        w_np = rng.normal(size=(kernel, kernel))
-        g_np = rng.normal(size=(out, out))
-        y = torch.nn.functional.conv2d(x, torch.tensor(w_np[None, None]), stride=stride)
-        (y * torch.tensor(g_np[None, None])).sum().backward()
-        # s-1 zeros between the gradients, k-1 zeros around, then rot180(W): the card's rule.
-        spread = zero_insert(g_np, stride, kernel)
-        assert np.allclose(correlate(spread, np.rot90(w_np, 2)), x.grad[0, 0].numpy())
 
 
 # --- im2col --------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from example_values import card_code, numbers, result, step, table
 
 from ankigen.worked import WorkedExample
 from dlmath.detection import box_iou, nms_rounds
-from worked_examples.detection import DEFAULT_BOXES, DEFAULT_SCORES
 
 
 @pytest.mark.parametrize(
@@ -84,7 +83,8 @@ def test_nms_steps_hand_checked(recipes: DeckRecipes) -> None:
     note = step(example, "(removed boxes suppress nothing)")
     assert numbers(note.formula) == [4, 3] and numbers(note.result) == [0.6194, 0.5]
     # At threshold 0.4 b4 goes too.
-    assert [r.kept for r in nms_rounds(DEFAULT_BOXES, DEFAULT_SCORES, 0.4)] == [0, 2]
+    stricter = recipes.example("nms-steps", iou_threshold=0.4)
+    assert numbers(step(stricter, "(kept, by score)").result) == [0, 2]
 
 
 def test_nms_worked_card_hand_checked(recipes: DeckRecipes) -> None:

@@ -14,7 +14,6 @@ from conftest import DeckRecipes
 from example_values import card_code, column, numbers, result, row, step, table
 
 from dlmath.convolution import conv2d
-from figures.architectures import architecture_block
 from worked_examples.networks import (
     INCEPTION_TABLE,
     RESNET_STAGES,
@@ -459,24 +458,3 @@ def test_channel_shuffle_card_code() -> None:
     y = torch.randn(2, 12, 3, 3)
     out = namespace["channel_shuffle"](y, 3)
     assert out.shape == y.shape and torch.equal(out.sort(dim=1).values, y.sort(dim=1).values)
-
-
-# --- the architecture-block figure (figures/architectures.py: belongs in tests/figures) -----
-
-
-@pytest.mark.parametrize("kind", ["inverted", "convnext", "residual", "bottleneck"])
-def test_block_figures_label_their_layers(recipes: DeckRecipes, kind: Any) -> None:
-    figure = architecture_block(kind)
-    labels = [text.get_text() for axes in figure.axes for text in axes.texts]
-    # ResNet blocks end with a ReLU after the addition; MobileNetV2 and ConvNeXt do not.
-    after_add = labels[labels.index("+") + 1 :]
-    assert ("ReLU" in after_add) == (kind in ("residual", "bottleneck"))
-    expected = {
-        "inverted": ["1×1 conv, 24→144", "3×3 depthwise, 144", "linear 1×1, 144→24"],
-        "convnext": ["7×7 depthwise, 96", "LayerNorm", "1×1 conv, 96→384", "GELU"],
-        "residual": ["3×3 conv, 64, BN"],
-        "bottleneck": ["1×1 conv, 256→64"],
-    }[kind]
-    assert all(label in labels for label in expected)
-    drawn = recipes.figure("architecture-block", kind=kind)
-    assert drawn.svg == recipes.figure("architecture-block", kind=kind).svg

@@ -1,17 +1,16 @@
 """worked_examples/schedules.py: lr-schedule-values, noam-schedule and one-cycle-values,
-hand-checked, and the same rates from torch.optim.lr_scheduler on several settings."""
+hand-checked (the schedules of dlmath.schedules are checked against torch.optim.lr_scheduler
+in tests/dlmath/test_schedules_math.py), and the recipe's own OneCycle against OneCycleLR."""
 
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import pytest
 from conftest import DeckRecipes
 from example_values import numbers, result, row, step, table
 
-from dlmath.schedules import SCHEDULES, Settings, TorchSchedule, noam
 from worked_examples.schedules import OneCycle
 
 
@@ -38,21 +37,9 @@ def test_bad_parameters_are_refused_by_name(
 # --- lr-schedule-values -------------------------------------------------------------------
 
 
-def learning_rate(
-    schedule: TorchSchedule, base_lr: float, total: int, t: int, s: Settings | None = None
-) -> float:
-    return float(SCHEDULES[schedule](t, base_lr, total, s or Settings()))
-
-
 def test_lr_schedule_values_hand_checked(recipes: DeckRecipes) -> None:
-    # cosine, t = 25 of 100: 0.1 * (1 + cos(pi/4)) / 2 = 0.1 * 1.70711 / 2 = 0.085355.
-    # step (s = 30, gamma 0.1), t = 50: 0.1 * 0.1^1 = 0.01; polynomial p = 2, t = 50: 0.1 * 0.25.
-    # exponential 0.95, t = 25: 0.1 * 0.95^25 = 0.027739; warmup W = 10, t = 5: 0.1 * 5/10.
-    assert learning_rate("cosine", 0.1, 100, 25) == pytest.approx(0.085355, abs=1e-6)
-    assert learning_rate("step", 0.1, 100, 50) == pytest.approx(0.01)
-    assert learning_rate("polynomial", 0.1, 100, 50) == pytest.approx(0.025)
-    assert learning_rate("exponential", 0.1, 100, 25) == pytest.approx(0.027739, abs=1e-6)
-    assert learning_rate("warmup-cosine", 0.1, 100, 5) == pytest.approx(0.05)
+    # cosine, t = 25 of 100: 0.1 * (1 + cos(pi/4)) / 2 = 0.1 * 1.70711 / 2 = 0.085355;
+    # t = 50: 0.1 * (1 + cos(pi/2)) / 2 = 0.05.
     example = recipes.example("lr-schedule-values")
     assert result(example, "(cosine annealing)") == 0.08536
     rates = table(example)
@@ -62,109 +49,16 @@ def test_lr_schedule_values_hand_checked(recipes: DeckRecipes) -> None:
     assert result(short, "(cosine annealing)") == 0.05
 
 
-def torch_rates(torch: Any, base_lr: float, total_steps: int, make: Any) -> list[float]:
-    """lr after t = 0..total_steps scheduler steps (optimizer.step() first, as torch asks)."""
-    w = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([w], lr=base_lr)
-    scheduler = make(optimizer)
-    rates = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SequentialLR's internal step(0) is deprecated
-        for _ in range(total_steps + 1):
-            rates.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
-    return rates
-
-
-@pytest.mark.parametrize(
-    ("base_lr", "total", "s"),
-    [
-        (0.1, 100, Settings()),
-        (0.5, 37, Settings(step_size=5, step_gamma=0.5, exp_gamma=0.9, power=1.0, warmup_steps=3)),
-        (1.0, 10, Settings(step_size=1, step_gamma=0.9, exp_gamma=0.99, power=0.5, warmup_steps=9)),
-        (
-            0.01,
-            250,
-            Settings(step_size=100, step_gamma=0.3, exp_gamma=0.98, power=3.0, warmup_steps=0),
-        ),
-    ],
-)
-def test_lr_schedules_match_torch_lr_scheduler(base_lr: float, total: int, s: Settings) -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check lr_scheduler")
-    sched = torch.optim.lr_scheduler
-    w = s.warmup_steps
-    makers: dict[TorchSchedule, Any] = {
-        "step": lambda o: sched.StepLR(o, step_size=s.step_size, gamma=s.step_gamma),
-        "exponential": lambda o: sched.ExponentialLR(o, gamma=s.exp_gamma),
-        "cosine": lambda o: sched.CosineAnnealingLR(o, T_max=total, eta_min=0.0),
-        "polynomial": lambda o: sched.PolynomialLR(o, total_iters=total, power=s.power),
-        "warmup-cosine": lambda o: sched.LambdaLR(
-            o, lambda k: k / w if k < w else 0.5 * (1 + math.cos(math.pi * (k - w) / (total - w)))
-        ),
-    }
-    for schedule, make in makers.items():
-        expected = [learning_rate(schedule, base_lr, total, t, s) for t in range(total + 1)]
-        got = torch_rates(torch, base_lr, total, make)
-        assert got == pytest.approx(expected, rel=1e-9, abs=1e-15), schedule
-    if w > 0:
-        # The same warmup from torch's own LinearLR (its start factor must be > 0) + cosine.
-        def warmup(o: Any) -> Any:
-            return sched.SequentialLR(
-                o,
-                [
-                    sched.LinearLR(o, start_factor=1e-12, end_factor=1.0, total_iters=w),
-                    sched.CosineAnnealingLR(o, T_max=total - w),
-                ],
-                milestones=[w],
-            )
-
-        expected = [learning_rate("warmup-cosine", base_lr, total, t, s) for t in range(total + 1)]
-        assert torch_rates(torch, base_lr, total, warmup) == pytest.approx(
-            expected, rel=1e-9, abs=1e-11 * base_lr
-        )
-
-
 # --- noam-schedule -------------------------------------------------------------------------
 
 
-def noam_rate(step: int, d_model: int, warmup: int) -> float:
-    return float(noam(step, d_model, warmup))
-
-
 def test_noam_hand_checked(recipes: DeckRecipes) -> None:
-    # Peak at step = warmup = 4000: 512^-0.5 * 4000^-0.5 = 1 / sqrt(2,048,000) = 6.9877e-4.
-    # Step 1000: 512^-0.5 * 1000 * 4000^-1.5 = 0.25 of the peak; step 16000: 16000^-0.5 = half.
-    assert noam_rate(4000, 512, 4000) == pytest.approx(6.9877e-4, rel=1e-4)
-    assert noam_rate(1000, 512, 4000) / noam_rate(4000, 512, 4000) == pytest.approx(0.25)
-    assert noam_rate(16000, 512, 4000) / noam_rate(4000, 512, 4000) == pytest.approx(0.5)
-    rates = [noam_rate(t, 512, 4000) for t in range(1, 20001)]
-    assert max(rates) == rates[3999]
+    # Peak at step = warmup = 4000: (512 * 4000)^-0.5 = 1 / sqrt(2,048,000) = 6.9877e-4;
+    # step 16000: (16000 / 4000)^-0.5 = half the peak.
     example = recipes.example("noam-schedule")
     peak = step(example, "(peak)")
     assert numbers(peak.substituted) == [512, 4000, -0.5] and numbers(peak.result) == [0.0006988]
     assert row(table(example), 16_000) == [0.0003494, 0.5]
-
-
-@pytest.mark.parametrize(("d_model", "warmup"), [(512, 4000), (1024, 10), (64, 1)])
-def test_noam_matches_torch_lambda_lr(d_model: int, warmup: int) -> None:
-    # The schedule as people write it in PyTorch: LambdaLR with base lr 1 and the paper's
-    # formula on the 1-based step (torch's counter starts at 0).
-    torch = pytest.importorskip("torch", reason="PyTorch is needed to cross-check LambdaLR")
-    w = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.Adam([w], lr=1.0)
-
-    def paper(k: int) -> float:
-        step = k + 1
-        return float(d_model**-0.5 * min(step**-0.5, step * warmup**-1.5))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, paper)
-    for number in range(1, 3 * warmup + 20):
-        assert optimizer.param_groups[0]["lr"] == pytest.approx(
-            noam_rate(number, d_model, warmup), rel=1e-12
-        )
-        optimizer.step()
-        scheduler.step()
 
 
 # --- one-cycle-values ----------------------------------------------------------------------
