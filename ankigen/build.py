@@ -78,7 +78,14 @@ def discover(config: Config) -> list[Path]:
     content = config.content
     if not content.is_dir():
         raise BuildError(
-            [Problem(content, 0, "content folder not found: create it or set 'content'")]
+            [
+                Problem(
+                    content,
+                    0,
+                    "content folder not found: create it, set 'content', or start a "
+                    "project with 'ankigen init'",
+                )
+            ]
         )
     paths: list[Path] = []
     problems: list[Problem] = []
@@ -184,11 +191,18 @@ def _collected(project: _Project, progress: Progress | None) -> tuple[list[Note]
     return notes, compiled.sources
 
 
-def build(config: Config, use_cache: bool = True, progress: Progress | None = None) -> BuildReport:
+def build(
+    config: Config,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    not_before: int = 0,
+) -> BuildReport:
     """Collects and checks everything, stamps it, then writes every package and the lock
     as one set: a problem anywhere leaves every previous file byte-identical. A package
     whose inputs are those of the file already there is neither made nor written, and
-    when no input changed at all, nothing is done."""
+    when no input changed at all, nothing is done. A changed note is stamped no earlier
+    than `not_before` (sync: later than the collection's copy, which Anki stamped when
+    it imported it)."""
     project = _project(config, use_cache)
     cache = project.cache
     runs = StoredRuns(cache, project.dependencies)
@@ -221,7 +235,7 @@ def build(config: Config, use_cache: bool = True, progress: Progress | None = No
     }
     used_types = used_note_types(notes)
     current.update(note_type_stamps(used_types, css))
-    stamps = restamp(records.versions, current, now())
+    stamps = restamp(records.versions, current, max(now(), not_before))
 
     files: dict[Path, bytes] = {}
     made: dict[str, str] = {}  # package cache key -> digest of the bytes made

@@ -36,6 +36,11 @@ COMMANDS = (
         "ankigen diff",
     ),
     (
+        "sync",
+        "apply the project to your Anki collection (close Anki first; needs ankigen[sync])",
+        "ankigen sync --dry-run",
+    ),
+    (
         "ids",
         "write a generated {#id} into every card heading that has none (edits the sources)",
         "ankigen ids && git diff content/",
@@ -70,6 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "--no-cache",
                 action="store_true",
                 help="redo everything instead of reusing build/cache/ (the output is the same)",
+            )
+        if name == "sync":
+            command.add_argument(
+                "--collection",
+                type=Path,
+                help="the collection.anki2 to change (default: the Anki profile's)",
+            )
+            command.add_argument(
+                "--dry-run", action="store_true", help="say what would change, change nothing"
+            )
+            command.add_argument(
+                "--delete", action="store_true", help="delete notes that left the sources"
             )
         if name == "figures":
             command.add_argument(
@@ -106,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ids(config)
         if args.command == "diff":
             return _diff(config)
+        if args.command == "sync":
+            return _sync(config, args.collection, args.dry_run, args.delete)
         report = build(config, not args.no_cache, _progress())
     except BuildError as error:
         for problem in error.problems:
@@ -145,6 +164,40 @@ def _init(folder: Path) -> int:
         print(f"wrote {display_path(path)}")
     where = "" if folder == Path(".") else f"cd {folder} && "
     print(f"next: {where}ankigen build, then import dist/*.apkg into Anki")
+    return 0
+
+
+def _sync(config: Config, collection: Path | None, dry_run: bool, delete: bool) -> int:
+    try:
+        from ankigen.sync import default_collection, sync
+    except ModuleNotFoundError as error:  # the anki package is an optional extra
+        print(f"ankigen sync needs the anki package: pip install 'ankigen[sync]' ({error})")
+        return 1
+    path = collection or default_collection()
+    plan = sync(config, path, dry_run, delete, _progress())
+    for label in plan.new:
+        print(f"{'new':<10} {label}")
+    for label in plan.changed:
+        print(f"{'changed':<10} {label}")
+    for label, before, after in plan.moved:
+        print(f"{'moved':<10} {label}\n{'':<10} {before} -> {after}")
+    for label in plan.gone:
+        print(f"{'gone':<10} {label}")
+        if dry_run or not delete:
+            print(f"{'':<10} left the sources: --delete deletes it")
+    for label in plan.note_types:
+        print(f"{'note type':<10} {label}")
+    gone = "deleted" if delete and not dry_run else "gone"
+    counts = (
+        f"{len(plan.new)} new, {len(plan.changed)} changed, {len(plan.moved)} moved, "
+        f"{len(plan.gone)} {gone}, {len(plan.note_types)} note types"
+    )
+    empty = not (plan.new or plan.changed or plan.moved or plan.gone or plan.note_types)
+    if dry_run:
+        print("dry run: nothing to change" if empty else f"dry run: {counts}; nothing was changed")
+    else:
+        backups = display_path(path.parent / "backups")
+        print(f"synced {display_path(path)}: {counts}; a backup is in {backups}")
     return 0
 
 

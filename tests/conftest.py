@@ -168,3 +168,38 @@ def every_card_renders(apkg: Path, collection: Any) -> dict[str, str]:
     for name in re.findall(r'src="([^"]+)"', "".join(html.values())):
         assert name in media, name
     return html
+
+
+RAW_HTML_CARD = (
+    "## Raw HTML is shown, never run {#raw-html}\n\n"
+    "This <script>alert(1)</script> and <img src=x onerror=alert(2)> stay text,\n"
+    "and [a link](javascript:alert(3)) is not a link.\n"
+)
+RELU_CARD = (
+    "## The ReLU function {#relu-cloze}\n\n"
+    "$\\mathrm{ReLU}(x) =$ {{c1::$\\max(0, x)$}}, its slope for $x > 0$ is {{c2::1}}.\n\n"
+)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def ship_then_edit(cli: Any, project: Path) -> None:
+    """Build (ship) the fixture deck, then: edit one card, move one to another subdeck,
+    delete one, add one, change the card style. What `diff` and `sync` must report."""
+    assert cli("build", project).code == 0
+    basics = project / "content" / "basics.md"
+    edit(basics, "dilated convolution\n", "dilated (atrous) convolution\n")
+    edit(basics, RAW_HTML_CARD, "")
+    (project / "content" / "moved.md").write_text(
+        "---\ndeck: Fixture::Moved\n---\n\n" + RAW_HTML_CARD, encoding="utf-8"
+    )
+    edit(basics, RELU_CARD, "")
+    with (project / "content" / "other.md").open("a", encoding="utf-8") as other:
+        other.write("\n## A new card {#new-card}\n\nNew answer.\n")
+    (project / "style.css").write_text(".card { color: #123; }\n", encoding="utf-8")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write('css = "style.css"\n')

@@ -5,43 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-RAW_HTML_CARD = (
-    "## Raw HTML is shown, never run {#raw-html}\n\n"
-    "This <script>alert(1)</script> and <img src=x onerror=alert(2)> stay text,\n"
-    "and [a link](javascript:alert(3)) is not a link.\n"
-)
-RELU_CARD = (
-    "## The ReLU function {#relu-cloze}\n\n"
-    "$\\mathrm{ReLU}(x) =$ {{c1::$\\max(0, x)$}}, its slope for $x > 0$ is {{c2::1}}.\n\n"
-)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def shipped_then_edited(cli: Any, project: Path) -> None:
-    """Build (ship), then: edit one card, move one to another subdeck, delete one, add
-    one, change the card style."""
-    assert cli("build", project).code == 0
-    basics = project / "content" / "basics.md"
-    edit(basics, "dilated convolution\n", "dilated (atrous) convolution\n")
-    edit(basics, RAW_HTML_CARD, "")
-    (project / "content" / "moved.md").write_text(
-        "---\ndeck: Fixture::Moved\n---\n\n" + RAW_HTML_CARD, encoding="utf-8"
-    )
-    edit(basics, RELU_CARD, "")
-    with (project / "content" / "other.md").open("a", encoding="utf-8") as other:
-        other.write("\n## A new card {#new-card}\n\nNew answer.\n")
-    (project / "style.css").write_text(".card { color: #123; }\n", encoding="utf-8")
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as config:
-        config.write('css = "style.css"\n')
+from conftest import edit, ship_then_edit
 
 
 def test_diff_lists_each_change_and_writes_nothing(cli: Any, project: Path) -> None:
-    shipped_then_edited(cli, project)
+    ship_then_edit(cli, project)
     outputs = [*(project / "dist").glob("*.apkg"), project / "ankigen.lock"]
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in outputs}
     result = cli("diff", project)
