@@ -3,6 +3,7 @@
 Each function takes one step or an array of them, for the figure's curves and the worked
 examples' values alike. The general forms carry TensorFlow's names (piecewise_constant,
 exponential_decay, ...); SCHEDULES maps torch.optim.lr_scheduler's names onto them.
+OneCycle is torch's OneCycleLR, lr and momentum, one step at a time.
 """
 
 from __future__ import annotations
@@ -107,3 +108,53 @@ def noam(step: Steps, d_model: int, warmup: int) -> Array:
         d_model**-0.5 * np.minimum(np.power(step, -0.5), step * warmup**-1.5), dtype=np.float64
     )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class OneCycle:
+    """torch's OneCycleLR (Smith & Topin 2019) with its defaults: two phases, cosine annealing.
+    The lr rises from max_lr / D to max_lr over the first pct_start of the steps, then falls to
+    max_lr / (D F); the momentum moves the other way, max -> base -> max. One step t at a time."""
+
+    max_lr: float
+    total_steps: int
+    pct_start: float = 0.3
+    div_factor: float = 25.0
+    final_div_factor: float = 1e4
+    base_momentum: float = 0.85
+    max_momentum: float = 0.95
+
+    @property
+    def initial_lr(self) -> float:
+        return self.max_lr / self.div_factor
+
+    @property
+    def min_lr(self) -> float:
+        return self.initial_lr / self.final_div_factor
+
+    @property
+    def peak_step(self) -> float:
+        """The scheduler step at which the learning rate reaches max_lr (end of phase 1)."""
+        return self.pct_start * self.total_steps - 1.0
+
+    def _phase(self, t: int) -> tuple[float, bool]:
+        """Progress in [0, 1] through the current phase, and whether it is the first."""
+        if t <= self.peak_step:
+            return t / self.peak_step, True
+        return (t - self.peak_step) / (self.total_steps - 1 - self.peak_step), False
+
+    def lr(self, t: int) -> float:
+        pct, rising = self._phase(t)
+        start, end = (self.initial_lr, self.max_lr) if rising else (self.max_lr, self.min_lr)
+        return _anneal(start, end, pct)
+
+    def momentum(self, t: int) -> float:
+        pct, rising = self._phase(t)
+        high, low = self.max_momentum, self.base_momentum
+        return _anneal(high, low, pct) if rising else _anneal(low, high, pct)
+
+
+def _anneal(start: float, end: float, pct: float) -> float:
+    """From start (pct = 0) to end (pct = 1) along half a cosine: cosine_annealing over a phase
+    of length 1, which is how OneCycleLR anneals (end may be above start)."""
+    return float(cosine_annealing(pct, start, 1.0, end))

@@ -38,7 +38,7 @@ def _special(value: float) -> str:
 
 
 @worked_example("softmax-stable")
-def softmax_stable_example(logits: list[float] = [1000.0, 1001.0, 1002.0]) -> WorkedExample:  # noqa: B006
+def softmax_stable_example(logits: Sequence[float] = (1000.0, 1001.0, 1002.0)) -> WorkedExample:
     z = checked_values("logits", logits, 2, 1e6)
     r = stable_softmax(logits)
     naive_exp, naive = naive_softmax(logits)
@@ -183,7 +183,7 @@ def tanh_and_sigmoid_form(points: Sequence[float]) -> tuple[Vector, Vector, Vect
 
 @worked_example("tanh-sigmoid-identity")
 def tanh_sigmoid_identity_example(
-    points: list[float] = [-2.0, -0.5, 0.0, 1.0, 3.0],  # noqa: B006
+    points: Sequence[float] = (-2.0, -0.5, 0.0, 1.0, 3.0),
 ) -> WorkedExample:
     x = checked_values("points", points, 1, 100.0)
     tanh, s2, rescaled = tanh_and_sigmoid_form(points)

@@ -9,7 +9,7 @@ The gradients are the chain rule written out; the tests compare them with torch 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypedDict, Unpack
 
@@ -368,7 +368,7 @@ def loss_of_first_weight(**net: Unpack[TwoLayerNet]) -> Callable[[float], float]
 
 @worked_example("gradient-check")
 def gradient_check_example(
-    steps_h: list[float] = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-7],  # noqa: B006 - never mutated
+    steps_h: Sequence[float] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-7),
 ) -> WorkedExample:
     if not 1 <= len(steps_h) <= 10 or not all(1e-12 <= h <= 1.0 for h in steps_h):
         raise BadParameter("steps_h", "1 to 10 step sizes, each in [1e-12, 1]")
@@ -431,7 +431,7 @@ def checkpoint_peak(layers: int, segment: int) -> int:
 @worked_example("checkpoint-memory")
 def checkpoint_memory_example(
     layers: int = 100,
-    segments: list[int] = [2, 5, 10, 20, 50],  # noqa: B006 - recipe defaults are never mutated
+    segments: Sequence[int] = (2, 5, 10, 20, 50),
 ) -> WorkedExample:
     between("layers", layers, 4, 100_000)
     if not 1 <= len(segments) <= 12 or not all(1 <= s <= layers for s in segments):

@@ -156,9 +156,9 @@ def transposed_conv_output_size_example(
 
 @worked_example("receptive-field")
 def receptive_field_example(
-    kernels: list[int] = [3, 3, 3],  # noqa: B006
-    strides: list[int] = [1, 1, 1],  # noqa: B006
-    dilations: list[int] = [1, 1, 1],  # noqa: B006
+    kernels: Sequence[int] = (3, 3, 3),
+    strides: Sequence[int] = (1, 1, 1),
+    dilations: Sequence[int] = (1, 1, 1),
 ) -> WorkedExample:
     if not 1 <= len(kernels) <= MAX_TABLE_ROWS:
         raise BadParameter("kernels", f"give 1 to {MAX_TABLE_ROWS} layers, got {len(kernels)}")

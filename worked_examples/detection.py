@@ -26,8 +26,8 @@ DEFAULT_SCORES = [0.9, 0.7, 0.8, 0.75, 0.6]
 
 @worked_example("iou")
 def iou_example(
-    box_a: list[float] = [0.0, 0.0, 4.0, 4.0],  # noqa: B006
-    box_b: list[float] = [2.0, 2.0, 6.0, 6.0],  # noqa: B006
+    box_a: Sequence[float] = (0.0, 0.0, 4.0, 4.0),
+    box_b: Sequence[float] = (2.0, 2.0, 6.0, 6.0),
 ) -> WorkedExample:
     a = checked_box("box_a", box_a, "corners")
     b = checked_box("box_b", box_b, "corners")

@@ -4,6 +4,8 @@ dlmath.detection (where the papers are cited)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
 from ankigen.checks import MAX_VALUES
 from dlmath.detection import (
@@ -23,8 +25,8 @@ from ._params import checked_box
 
 @worked_example("iou-variants")
 def iou_variants_example(
-    pred: list[float] = [0.0, 0.0, 4.0, 2.0],  # noqa: B006
-    target: list[float] = [1.0, 1.0, 4.0, 5.0],  # noqa: B006
+    pred: Sequence[float] = (0.0, 0.0, 4.0, 2.0),
+    target: Sequence[float] = (1.0, 1.0, 4.0, 5.0),
 ) -> WorkedExample:
     a = checked_box("pred", pred, "corners")
     b = checked_box("target", target, "corners")
@@ -128,7 +130,7 @@ def iou_variants_example(
 
 @worked_example("average-precision")
 def average_precision_example(
-    is_tp: list[bool] = [True, True, False, True, False, False, True, False],  # noqa: B006
+    is_tp: Sequence[bool] = (True, True, False, True, False, False, True, False),
     n_ground_truth: int = 5,
 ) -> WorkedExample:
     # A row per detection, and the all-point sum has a term per true positive.
@@ -199,8 +201,8 @@ def average_precision_example(
 
 @worked_example("box-encoding")
 def box_encoding_example(
-    box: list[float] = [116.0, 84.0, 160.0, 96.0],  # noqa: B006
-    anchor: list[float] = [100.0, 100.0, 128.0, 128.0],  # noqa: B006
+    box: Sequence[float] = (116.0, 84.0, 160.0, 96.0),
+    anchor: Sequence[float] = (100.0, 100.0, 128.0, 128.0),
 ) -> WorkedExample:
     g = checked_box("box", box, "center")
     a = checked_box("anchor", anchor, "center")

@@ -69,7 +69,7 @@ def cross_entropy_parts(logits: Sequence[float], target: int) -> CrossEntropy:
 
 @worked_example("cross-entropy-gradient")
 def cross_entropy_gradient_example(
-    logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
+    logits: Sequence[float] = (2.0, 1.0, 0.1),
     target: int = 0,
 ) -> WorkedExample:
     z = checked_scores("logits", logits, target, 50.0)
@@ -157,8 +157,8 @@ def regression_losses(
 
 @worked_example("loss-values")
 def loss_values_example(
-    predictions: list[float] = [0.5, 2.0, -1.5],  # noqa: B006
-    targets: list[float] = [0.0, 0.0, 0.0],  # noqa: B006
+    predictions: Sequence[float] = (0.5, 2.0, -1.5),
+    targets: Sequence[float] = (0.0, 0.0, 0.0),
     delta: float = 1.0,
 ) -> WorkedExample:
     y_hat, y = _predictions_and_targets(predictions, targets)
@@ -230,7 +230,7 @@ def focal_loss_parts(probabilities: Sequence[float], gamma: float, alpha_t: floa
 
 @worked_example("focal-loss-values")
 def focal_loss_values_example(
-    probabilities: list[float] = [0.9, 0.6, 0.1],  # noqa: B006
+    probabilities: Sequence[float] = (0.9, 0.6, 0.1),
     gamma: float = 2.0,
     alpha: float = 0.25,
 ) -> WorkedExample:
@@ -299,7 +299,7 @@ def focal_loss_values_example(
 
 @worked_example("multiclass-hinge")
 def multiclass_hinge_example(
-    scores: list[float] = [13.0, -7.0, 11.0],  # noqa: B006
+    scores: Sequence[float] = (13.0, -7.0, 11.0),
     target: int = 0,
     margin: float = 10.0,
 ) -> WorkedExample:
@@ -426,8 +426,8 @@ def noise_likelihood(
 
 @worked_example("regression-likelihood")
 def regression_likelihood_example(
-    predictions: list[float] = [0.5, 2.0, -1.5],  # noqa: B006
-    targets: list[float] = [0.0, 0.0, 0.0],  # noqa: B006
+    predictions: Sequence[float] = (0.5, 2.0, -1.5),
+    targets: Sequence[float] = (0.0, 0.0, 0.0),
     sigma: float = 1.0,
     b: float = 1.0,
 ) -> WorkedExample:

@@ -455,7 +455,7 @@ def repvgg_branches(
     return three + one + batchnorm_eval(x, bn_id, eps)
 
 
-def _bn_vector(name: str, values: list[float]) -> Array:
+def _bn_vector(name: str, values: Sequence[float]) -> Array:
     if len(values) != 4 or not all(np.isfinite(values)) or values[3] <= 0:
         raise BadParameter(name, "give [gamma, beta, mean, var] with var > 0")
     return np.asarray(values, dtype=np.float64).reshape(4, 1)
@@ -466,11 +466,11 @@ REPVGG_INPUT = np.array([[1.0, 2.0, 0.0, 1.0], [0.0, 1.0, 3.0, 1.0], [2.0, 0.0, 
 
 @worked_example("repvgg-merge")
 def repvgg_merge_example(
-    kernel3: list[float] = [0.0, 1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 0.0],  # noqa: B006
+    kernel3: Sequence[float] = (0.0, 1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 0.0),
     kernel1: float = 3.0,
-    bn3: list[float] = [1.0, 0.5, 0.0, 4.0],  # noqa: B006
-    bn1: list[float] = [2.0, 0.0, 1.0, 1.0],  # noqa: B006
-    bn_id: list[float] = [1.0, -1.0, 2.0, 4.0],  # noqa: B006
+    bn3: Sequence[float] = (1.0, 0.5, 0.0, 4.0),
+    bn1: Sequence[float] = (2.0, 0.0, 1.0, 1.0),
+    bn_id: Sequence[float] = (1.0, -1.0, 2.0, 4.0),
     eps: float = 1e-5,
 ) -> WorkedExample:
     if len(kernel3) != 9 or not all(np.isfinite(kernel3)):

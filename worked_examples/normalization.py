@@ -3,6 +3,8 @@ are in dlmath.normalization."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, num_factor, worked_example
@@ -63,7 +65,7 @@ def _math_list(values: Vector) -> str:
 
 
 @worked_example("feature-scaling")
-def feature_scaling_example(values: list[float] = [2.0, 4.0, 6.0, 8.0, 10.0]) -> WorkedExample:  # noqa: B006
+def feature_scaling_example(values: Sequence[float] = (2.0, 4.0, 6.0, 8.0, 10.0)) -> WorkedExample:
     x = checked_values("values", values)
     if x.max() == x.min():
         raise BadParameter("values", "need at least two different values (max > min)")
@@ -131,7 +133,7 @@ def _check_bn_scalars(gamma: float, eps: float) -> None:
 
 @worked_example("batchnorm-forward")
 def batchnorm_forward_example(
-    batch: list[float] = [1.0, 2.0, 3.0, 6.0],  # noqa: B006
+    batch: Sequence[float] = (1.0, 2.0, 3.0, 6.0),
     gamma: float = 2.0,
     beta: float = 0.5,
     eps: float = 1e-5,
@@ -229,8 +231,8 @@ def batchnorm_forward_example(
 
 @worked_example("batchnorm-backward")
 def batchnorm_backward_example(
-    batch: list[float] = [1.0, 2.0, 3.0, 6.0],  # noqa: B006
-    upstream: list[float] = [0.1, -0.2, 0.3, 0.4],  # noqa: B006
+    batch: Sequence[float] = (1.0, 2.0, 3.0, 6.0),
+    upstream: Sequence[float] = (0.1, -0.2, 0.3, 0.4),
     gamma: float = 2.0,
     eps: float = 1e-5,
 ) -> WorkedExample:
@@ -459,13 +461,13 @@ def norm_layer_stats_example(kind: NormKind = "ln", groups: int = 2) -> WorkedEx
 
 @worked_example("bn-fold")
 def bn_fold_example(
-    weights: list[float] = [0.5, -1.0, 2.0],  # noqa: B006 - recipe defaults are never mutated
+    weights: Sequence[float] = (0.5, -1.0, 2.0),
     bias: float = 0.2,
     gamma: float = 1.5,
     beta: float = 0.1,
     mean: float = 0.4,
     var: float = 0.25,
-    patch: list[float] = [1.0, 2.0, 0.5],  # noqa: B006
+    patch: Sequence[float] = (1.0, 2.0, 0.5),
     eps: float = NORM_EPS,
 ) -> WorkedExample:
     """One output channel of a 1x3 convolution and the BN after it, in eval mode."""
@@ -535,7 +537,7 @@ def bn_fold_example(
 
 @worked_example("bn-cumulative-average")
 def bn_cumulative_average_example(
-    batch_means: list[float] = [3.0, 5.0, 4.0, 4.0],  # noqa: B006
+    batch_means: Sequence[float] = (3.0, 5.0, 4.0, 4.0),
     momentum: float = 0.1,
 ) -> WorkedExample:
     means = checked_values("batch_means", batch_means, low=1)
@@ -577,7 +579,7 @@ def bn_cumulative_average_example(
 
 @worked_example("rmsnorm")
 def rmsnorm_example(
-    x: list[float] = [1.0, -2.0, 3.0, 2.0],  # noqa: B006
+    x: Sequence[float] = (1.0, -2.0, 3.0, 2.0),
     eps: float = 1e-6,
 ) -> WorkedExample:
     """Gains of 1 so the card compares RMSNorm with LayerNorm (no affine) on the same x."""

@@ -14,6 +14,7 @@ Algorithm 1; torch.optim.Adam): bias-corrected moments, step lr m_hat / (sqrt(v_
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,7 @@ def first_overshoot(thetas: list[float], start: float) -> tuple[int, float]:
     return best_t, best
 
 
-def _check_gradients(gradients: list[float], lr: float, eps: float) -> None:
+def _check_gradients(gradients: Sequence[float], lr: float, eps: float) -> None:
     if not 1 <= len(gradients) <= MAX_STEP_ROWS:
         raise BadParameter(
             "gradients", f"give 1 to {MAX_STEP_ROWS} gradients, got {len(gradients)}"
@@ -180,7 +181,7 @@ def adagrad_rmsprop_example(
     rho: float = 0.9,
     eps: float = 1e-8,
     steps: int = 100,
-    at: list[int] = [1, 2, 5, 10, 25, 50, 100],  # noqa: B006 - recipe defaults are never mutated
+    at: Sequence[int] = (1, 2, 5, 10, 25, 50, 100),
 ) -> WorkedExample:
     _check_gradients([gradient], lr, eps)
     if gradient == 0.0:
@@ -270,7 +271,7 @@ def _moment(
 
 @worked_example("adam-steps")
 def adam_steps_example(
-    gradients: list[float] = [0.5, 0.5, 0.5],  # noqa: B006 - recipe defaults are never mutated
+    gradients: Sequence[float] = (0.5, 0.5, 0.5),
     lr: float = 0.001,
     beta1: float = 0.9,
     beta2: float = 0.999,

@@ -3,6 +3,8 @@ the formulas (and their sources) are in dlmath.regularization."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ankigen import (
@@ -36,7 +38,7 @@ from ._params import checked_like, class_index, positive_at_most
 
 @worked_example("weight-penalty")
 def weight_penalty_example(
-    weights: list[float] = [0.5, -1.0, 2.0],  # noqa: B006 - recipe defaults are never mutated
+    weights: Sequence[float] = (0.5, -1.0, 2.0),
     lam: float = 0.01,
     lr: float = 0.1,
     gradients: list[float] | None = None,
@@ -101,7 +103,7 @@ def weight_penalty_example(
 
 @worked_example("inverted-dropout")
 def inverted_dropout_example(
-    activations: list[float] = [1.0, 2.0, 3.0, 4.0],  # noqa: B006 - defaults are never mutated
+    activations: Sequence[float] = (1.0, 2.0, 3.0, 4.0),
     p: float = 0.5,
     seed: int = 0,
     samples: int = 10_000,
@@ -164,12 +166,12 @@ def inverted_dropout_example(
 
 @worked_example("mixup")
 def mixup_example(
-    x_i: list[float] = [0.2, 0.8],  # noqa: B006
-    x_j: list[float] = [0.6, 0.4],  # noqa: B006
+    x_i: Sequence[float] = (0.2, 0.8),
+    x_j: Sequence[float] = (0.6, 0.4),
     class_i: int = 0,
     class_j: int = 1,
     lam: float = 0.7,
-    logits: list[float] = [2.0, 0.5, -1.0],  # noqa: B006
+    logits: Sequence[float] = (2.0, 0.5, -1.0),
 ) -> WorkedExample:
     """Two inputs of two values, their classes among len(logits) classes, and the model's
     logits on the mixed input."""

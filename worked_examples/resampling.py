@@ -4,6 +4,8 @@ RoIAlign of He et al. 2017, MaxBlurPool of Zhang 2019)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -99,7 +101,7 @@ FEATURE = np.add.outer(10.0 * np.arange(6), np.arange(6.0))
 
 @worked_example("roi-align-bin")
 def roi_align_bin_example(
-    roi: list[float] = [0.6, 1.2, 3.8, 4.4],  # noqa: B006
+    roi: Sequence[float] = (0.6, 1.2, 3.8, 4.4),
     pooled: int = 2,
     sampling_ratio: int = 2,
 ) -> WorkedExample:
@@ -156,7 +158,7 @@ def roi_align_bin_example(
 
 @worked_example("pool-shift")
 def pool_shift_example(
-    signal: list[float] = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0],  # noqa: B006
+    signal: Sequence[float] = (0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0),
     blur: bool = False,
 ) -> WorkedExample:
     if not 4 <= len(signal) <= 10 or len(signal) % 2:

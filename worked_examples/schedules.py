@@ -1,18 +1,18 @@
 """Learning-rate schedules at given steps, in closed form.
 
 The values come from dlmath.schedules (its SCHEDULES table of torch.optim.lr_scheduler's
-StepLR, ExponentialLR, CosineAnnealingLR, PolynomialLR and warmup + cosine, and the Noam
-schedule); this module shows them with their formulas substituted.
+StepLR, ExponentialLR, CosineAnnealingLR, PolynomialLR and warmup + cosine, the Noam
+schedule, and OneCycle for OneCycleLR); this module shows them with their formulas substituted.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict
 
 from ankigen import BadParameter, Step, Table, WorkedExample, num, worked_example
 from ankigen.checks import between
-from dlmath.schedules import SCHEDULES, Settings, TorchSchedule, noam
+from dlmath.schedules import SCHEDULES, OneCycle, Settings, TorchSchedule, noam
 
 from ._params import positive_at_most, table_steps
 
@@ -68,7 +68,7 @@ def _check(
     schedule: TorchSchedule,
     base_lr: float,
     total_steps: int,
-    at: list[int],
+    at: Sequence[int],
     step_size: int,
     step_gamma: float,
     exp_gamma: float,
@@ -115,7 +115,7 @@ def lr_schedule_values_example(
     schedule: TorchSchedule = "cosine",
     base_lr: float = 0.1,
     total_steps: int = 100,
-    at: list[int] = [0, 25, 50, 75, 100],  # noqa: B006 - recipe defaults are never mutated
+    at: Sequence[int] = (0, 25, 50, 75, 100),
     step_size: int = 30,
     step_gamma: float = 0.1,
     exp_gamma: float = 0.95,
@@ -168,7 +168,7 @@ def lr_schedule_values_example(
 def noam_schedule_example(
     d_model: int = 512,
     warmup: int = 4000,
-    at: list[int] = [1, 1000, 4000, 16000, 100000],  # noqa: B006 - recipe defaults are never mutated
+    at: Sequence[int] = (1, 1000, 4000, 16000, 100000),
 ) -> WorkedExample:
     between("d_model", d_model, 1, 100_000)
     between("warmup", warmup, 1, 10_000_000)
@@ -207,58 +207,11 @@ def noam_schedule_example(
 # --- One-cycle policy ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OneCycle:
-    """torch.optim.lr_scheduler.OneCycleLR, two phases, cosine annealing (its defaults)."""
-
-    max_lr: float
-    total_steps: int
-    pct_start: float = 0.3
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-    base_momentum: float = 0.85
-    max_momentum: float = 0.95
-
-    @property
-    def initial_lr(self) -> float:
-        return self.max_lr / self.div_factor
-
-    @property
-    def min_lr(self) -> float:
-        return self.initial_lr / self.final_div_factor
-
-    @property
-    def peak_step(self) -> float:
-        """The scheduler step at which the learning rate reaches max_lr (end of phase 1)."""
-        return self.pct_start * self.total_steps - 1.0
-
-    def _phase(self, t: int) -> tuple[float, bool]:
-        """Progress in [0, 1] through the current phase, and whether it is the first."""
-        if t <= self.peak_step:
-            return t / self.peak_step, True
-        return (t - self.peak_step) / (self.total_steps - 1 - self.peak_step), False
-
-    def lr(self, t: int) -> float:
-        pct, rising = self._phase(t)
-        start, end = (self.initial_lr, self.max_lr) if rising else (self.max_lr, self.min_lr)
-        return _cos_anneal(start, end, pct)
-
-    def momentum(self, t: int) -> float:
-        pct, rising = self._phase(t)
-        high, low = self.max_momentum, self.base_momentum
-        return _cos_anneal(high, low, pct) if rising else _cos_anneal(low, high, pct)
-
-
-def _cos_anneal(start: float, end: float, pct: float) -> float:
-    """From start (pct = 0) to end (pct = 1) along half a cosine, as OneCycleLR anneals."""
-    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1.0)
-
-
 @worked_example("one-cycle-values")
 def one_cycle_values_example(
     max_lr: float = 0.1,
     total_steps: int = 100,
-    at: list[int] = [0, 15, 29, 50, 75, 99],  # noqa: B006 - recipe defaults are never mutated
+    at: Sequence[int] = (0, 15, 29, 50, 75, 99),
 ) -> WorkedExample:
     positive_at_most("max_lr", max_lr, 10.0)
     between("total_steps", total_steps, 10, MAX_TOTAL_STEPS)

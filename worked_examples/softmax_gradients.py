@@ -53,7 +53,7 @@ def cross_entropy_through_jacobian(logits: Sequence[float], target: int) -> Jaco
 
 @worked_example("softmax-jacobian")
 def softmax_jacobian_example(
-    logits: list[float] = [2.0, 1.0, 0.1],  # noqa: B006
+    logits: Sequence[float] = (2.0, 1.0, 0.1),
     target: int = 0,
 ) -> WorkedExample:
     z = checked_scores("logits", logits, target, 50.0)
@@ -129,7 +129,7 @@ def logsumexp_parts(logits: Sequence[float], target: int) -> LogSoftmax:
 
 @worked_example("log-softmax-stable")
 def log_softmax_stable_example(
-    logits: list[float] = [0.0, 800.0],  # noqa: B006
+    logits: Sequence[float] = (0.0, 800.0),
     target: int = 0,
 ) -> WorkedExample:
     z = checked_scores("logits", logits, target, 1e6)
@@ -184,9 +184,9 @@ def soft_target_gradient(student: Vector, teacher: Vector, temperature: float) -
 
 @worked_example("distillation-temperature")
 def distillation_temperature_example(
-    student: list[float] = [2.0, 1.0, -1.0],  # noqa: B006
-    teacher: list[float] = [3.0, 0.5, -2.0],  # noqa: B006
-    temperatures: list[float] = [1.0, 2.0, 5.0, 10.0, 20.0],  # noqa: B006
+    student: Sequence[float] = (2.0, 1.0, -1.0),
+    teacher: Sequence[float] = (3.0, 0.5, -2.0),
+    temperatures: Sequence[float] = (1.0, 2.0, 5.0, 10.0, 20.0),
 ) -> WorkedExample:
     z = checked_values("student", student, 2, 100.0)
     v = checked_like("teacher", teacher, z, "class", 100.0)
