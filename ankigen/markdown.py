@@ -11,9 +11,11 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ankigen.highlight import highlight
@@ -35,12 +37,33 @@ def make_parser() -> MarkdownIt:
     # allow_digits=False: in "costs $5 and $6" the `$` are not math, and are
     # then reported as unbalanced rather than silently typeset.
     md.use(dollarmath_plugin, double_inline=True, allow_digits=False)
+    md.inline.ruler.before("math_inline", "math_inline_at_start", _math_inline_at_start)
     md.enable(["table", "strikethrough"])
     md.disable("text_join")
     _report_nesting_overflow(md)
     md.core.ruler.push("glue_punctuation", _glue_punctuation)
     _add_render_rules(md)
     return md
+
+
+# The same inline rule with digits allowed around the `$`: checked by hand below.
+_LENIENT_MATH = math_inline_dollar(allow_space=True, allow_digits=True, allow_double=True)
+
+
+def _math_inline_at_start(state: StateInline, silent: bool) -> bool:
+    """A formula that opens the inline text. dollarmath (allow_digits=False) reads the
+    character "before" position 0 as `src[-1]`, the last one: `$x$ is 0` would lose its
+    formula and be refused as an unbalanced `$`. Here the rule is applied as intended:
+    only a digit right after the closing `$` (`$5 and $6`) keeps it from being math."""
+    if state.pos != 0 or not state.src.startswith("$"):
+        return False
+    if not _LENIENT_MATH(state, True):  # a silent probe still moves past the formula
+        return False
+    after_closing = state.pos
+    state.pos = 0
+    if state.src[after_closing : after_closing + 1].isdigit():
+        return False
+    return bool(_LENIENT_MATH(state, silent))
 
 
 # Punctuation that must not start a line, or end one (kinsoku): CSS alone cannot
