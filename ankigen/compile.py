@@ -123,6 +123,15 @@ def _compile(
     files: list[tuple[Path, bytes]],
     progress: Progress | None,
 ) -> list[_Compiled]:
+    """Recipe calls first, on every core (drawing figures dominates a clean build), then
+    the files: in forked workers when there is enough Markdown to pay for them (they
+    inherit the calls just made), else here."""
+    # A directive's fence names its kind, so a file without these words calls no recipe.
+    calling = {path: data for path, data in files if b"figure" in data or b"example" in data}
+    parsed = {path: compiler.parse(path, data) for path, data in calling.items()}
+    cards = [card for found, problems in parsed.values() if not problems for card in found]
+    directives = [directive for card in cards for directive in card.directives]
+    _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
     if _workers() >= 2 and sum(len(data) for _, data in files) >= PARALLEL_MIN_BYTES:
         registry()  # loaded once here, inherited by every forked worker
         with _pool(compiler) as pool:
@@ -132,12 +141,10 @@ def _compile(
                 done.append(item)
                 _report(progress, "files", len(done), len(files))
             return done
-    parsed = [compiler.parse(path, data) for path, data in files]
-    directives = [
-        d for cards, problems in parsed if not problems for c in cards for d in c.directives
+    return [
+        compiler.finish(*parsed[path]) if path in parsed else compiler.compile(path, data)
+        for path, data in files
     ]
-    _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
-    return [compiler.finish(cards, problems) for cards, problems in parsed]
 
 
 def _make_calls(

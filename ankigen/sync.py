@@ -61,17 +61,12 @@ def default_collection() -> Path:
         return profiles[0] / "collection.anki2"
     if base / "User 1" in profiles:
         return base / "User 1" / "collection.anki2"
-    found = ", ".join(p.name for p in profiles) or "none"
-    raise BuildError(
-        [
-            Problem(
-                base,
-                0,
-                f"cannot tell which Anki profile to sync (profiles: {found}): "
-                "name its collection with --collection PATH",
-            )
-        ]
-    )
+    if profiles:
+        names = ", ".join(p.name for p in profiles)
+        why = f"cannot tell which Anki profile to sync ({names})"
+    else:
+        why = "no Anki profile here (is Anki installed, and was it opened once?)"
+    raise BuildError([Problem(base, 0, f"{why}: name its collection with --collection PATH")])
 
 
 def sync(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import REPO
 
 
@@ -32,3 +36,17 @@ def test_every_command_explains_itself_with_an_example() -> None:
         [sys.executable, "-m", "ankigen", "--help"], capture_output=True, text=True
     ).stdout
     assert all(name in listing for name, _help, _example in COMMANDS)
+
+
+def test_progress_shows_on_a_terminal_and_nowhere_else(
+    cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures and examples not in the cache are made with a progress bar on a terminal;
+    piped output (CI, scripts, these tests) stays quiet."""
+    quiet = cli("build", project)
+    assert quiet.code == 0 and "[" not in quiet.err
+    (project / "build").rename(project / "old-build")  # an empty cache: everything is made
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    shown = cli("build", project)
+    assert shown.code == 0
+    assert re.search(r"\rfigures and examples +\[#{30}\] (\d+)/\1\n", shown.err), shown.err
