@@ -26,7 +26,15 @@ from ankigen.confine import inside_project
 from ankigen.errors import Problem
 from ankigen.model import Media, Note, NoteKind
 
-LIBRARIES = ("numpy", "matplotlib", "markdown-it-py", "mdit-py-plugins", "pygments", "genanki")
+LIBRARIES = (
+    "numpy",
+    "matplotlib",
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "pygments",
+    "pyyaml",
+    "genanki",
+)
 
 
 class Dependencies:

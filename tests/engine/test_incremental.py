@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, edit
 
 RECIPES = """\
 from matplotlib.figure import Figure
@@ -110,23 +110,17 @@ def build(root: Path, cache_home: Path, epoch: int, *flags: str) -> Outcome:
 def damage(root: Path, round_: int) -> None:
     """Breaks the cache a different way each round: truncated, random, swapped, deleted."""
     entries = sorted(p for p in (root / "build" / "cache").rglob("*") if p.is_file())
+    contents = [entry.read_bytes() for entry in entries]  # before any is changed
     for index, entry in enumerate(entries):
         match (index + round_) % 4:
             case 0:
-                entry.write_bytes(entry.read_bytes()[:40])
+                entry.write_bytes(contents[index][:40])
             case 1:
                 entry.write_bytes(os.urandom(200))
             case 2:
-                other = entries[(index + 1) % len(entries)]
-                entry.write_bytes(other.read_bytes())
+                entry.write_bytes(contents[(index + 1) % len(entries)])
             case _:
                 entry.unlink()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def move(root: Path) -> None:
