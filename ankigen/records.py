@@ -35,6 +35,19 @@ ID_FIELD = "ID"
 ANKI_CLOZE_TYPE = 1
 
 
+# What reading a package that is not ours, or is damaged, can raise: it is no evidence.
+NOT_OURS = (
+    OSError,
+    zipfile.BadZipFile,
+    sqlite3.Error,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Records:
     working: dict[str, Stamp] | None  # the lock as it is in the checkout
@@ -62,7 +75,7 @@ def package_versions(output: Path, cache: BuildCache) -> list[dict[str, Stamp]]:
         else:
             try:
                 stamps = _package_stamps(apkg)
-            except (OSError, zipfile.BadZipFile, sqlite3.Error, KeyError, ValueError):
+            except NOT_OURS:
                 continue  # not ours, or damaged: no evidence
             if digest is not None:
                 remember_package(cache, digest, stamps)
@@ -90,16 +103,17 @@ def package_notes(apkg: Path) -> dict[str, ShippedNote]:
     """Every note of one of our packages, by lock key; {} for a file that is not one."""
     try:
         models, rows, decks = _read_package(apkg)
-    except (OSError, zipfile.BadZipFile, sqlite3.Error, KeyError, ValueError):
+        stamps = _stamps(apkg.stem, models, [row[:4] for row in rows])
+        notes = {}
+        for mid, flds, tags, _mod, did in rows:
+            names = [field["name"] for field in models[mid]["flds"]]
+            fields = dict(zip(names, flds.split("\x1f"), strict=True))
+            key = note_key(apkg.stem, fields[ID_FIELD])
+            stamp = stamps[key]
+            deck = decks.get(did, "")
+            notes[key] = ShippedNote(stamp.kind, deck, fields, tuple(tags.split()), stamp)
+    except NOT_OURS:
         return {}
-    stamps = _stamps(apkg.stem, models, [row[:4] for row in rows])
-    notes = {}
-    for mid, flds, tags, _mod, did in rows:
-        names = [field["name"] for field in models[mid]["flds"]]
-        fields = dict(zip(names, flds.split("\x1f"), strict=True))
-        key = note_key(apkg.stem, fields[ID_FIELD])
-        stamp = stamps[key]
-        notes[key] = ShippedNote(stamp.kind, decks.get(did, ""), fields, tuple(tags.split()), stamp)
     return notes
 
 

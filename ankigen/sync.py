@@ -100,16 +100,14 @@ def _open(collection: Path) -> Any:
     try:
         return Collection(str(collection))
     except DBError as error:
-        raise BuildError(
-            [
-                Problem(
-                    collection,
-                    0,
-                    "the collection is open in Anki: close Anki and sync again, or import "
-                    "the .apkg files with File > Import",
-                )
-            ]
-        ) from error
+        if "already open" in str(error):
+            message = (
+                "the collection is open in Anki: close Anki and sync again, or import "
+                "the .apkg files with File > Import"
+            )
+        else:
+            message = "cannot open this as an Anki collection: check --collection"
+        raise BuildError([Problem(collection, 0, message)]) from error
 
 
 def _root_decks(config: Config, notes: list[Note]) -> set[str]:

@@ -47,3 +47,12 @@ def test_a_kind_change_is_named_before_the_build_refuses_it(cli: Any, project: P
     result = cli("diff", project)
     assert "kind       Fixture/dilated-term" in result.out
     assert "reversed -> cloze: the build refuses this" in result.out
+
+
+def test_a_package_that_is_not_ours_is_no_evidence(cli: Any, project: Path) -> None:
+    """A damaged or foreign .apkg in dist/ never stops diff: it just knows less."""
+    assert cli("build", project).code == 0
+    (project / "dist" / "Fixture.apkg").write_bytes(b"PK\x03\x04 not really a zip")
+    (project / "dist" / "Stranger.apkg").write_bytes(b"")
+    result = cli("diff", project)
+    assert result.code == 0 and result.out == "nothing would change\n"

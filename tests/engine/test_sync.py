@@ -199,3 +199,13 @@ def test_the_profile_collection_is_found_or_asked_for(
     assert default_collection() == base / "User 1" / "collection.anki2"
     (base / "User 1" / "collection.anki2").unlink()
     assert default_collection() == base / "Alice" / "collection.anki2"
+
+
+def test_a_file_that_is_not_a_collection_is_a_clear_error(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "notes.anki2"
+    path.write_bytes(b"not a database")
+    code, _out, err = run(capsys, project, "--collection", str(path))
+    assert code == 1 and "cannot open this as an Anki collection" in err
+    assert path.read_bytes() == b"not a database"
