@@ -51,13 +51,19 @@ class Compiler:
         self.root = root
         self.md = make_parser()
         self.resolver = Resolver(registry, stored)
+        self._parsed: dict[Path, tuple[list[SourceCard], list[Problem]]] = {}
 
     def parse(self, path: Path, data: bytes) -> tuple[list[SourceCard], list[Problem]]:
-        problems: list[Problem] = []
-        return parse_bytes(self.md, path, data, problems), problems
+        """The file's cards, kept for `compile` (parsed once, even in a forked worker)."""
+        if path not in self._parsed:
+            problems: list[Problem] = []
+            self._parsed[path] = parse_bytes(self.md, path, data, problems), problems
+        return self._parsed[path]
 
-    def finish(self, cards: list[SourceCard], problems: list[Problem]) -> _Compiled:
-        """Resolve and render parsed cards; a file with problems yields no notes."""
+    def compile(self, path: Path, data: bytes) -> _Compiled:
+        """Resolve and render the file's cards; a file with problems yields no notes."""
+        cards, problems = self.parse(path, data)
+        del self._parsed[path]
         if problems:
             return _Compiled(FileResult((), tuple(problems)), Sources())
         self.resolver.images_read = {}
@@ -68,9 +74,6 @@ class Compiler:
         result = FileResult(notes if not problems else (), tuple(problems))
         calls_recipes = any(card.directives for card in cards)
         return _Compiled(result, Sources(self.resolver.images_read, calls_recipes))
-
-    def compile(self, path: Path, data: bytes) -> _Compiled:
-        return self.finish(*self.parse(path, data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +128,11 @@ def _compile(
 ) -> list[_Compiled]:
     """Recipe calls first, on every core (drawing figures dominates a clean build), then
     the files: in forked workers when there is enough Markdown to pay for them (they
-    inherit the calls just made), else here."""
+    inherit the calls just made and the files parsed to find them), else here."""
     # A directive's fence names its kind, so a file without these words calls no recipe.
-    calling = {path: data for path, data in files if b"figure" in data or b"example" in data}
-    parsed = {path: compiler.parse(path, data) for path, data in calling.items()}
-    cards = [card for found, problems in parsed.values() if not problems for card in found]
+    calling = [(path, data) for path, data in files if b"figure" in data or b"example" in data]
+    parsed = [compiler.parse(path, data) for path, data in calling]
+    cards = [card for found, problems in parsed if not problems for card in found]
     directives = [directive for card in cards for directive in card.directives]
     _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
     if _workers() >= 2 and sum(len(data) for _, data in files) >= PARALLEL_MIN_BYTES:
@@ -141,10 +144,7 @@ def _compile(
                 done.append(item)
                 _report(progress, "files", len(done), len(files))
             return done
-    return [
-        compiler.finish(*parsed[path]) if path in parsed else compiler.compile(path, data)
-        for path, data in files
-    ]
+    return [compiler.compile(path, data) for path, data in files]
 
 
 def _make_calls(
@@ -179,7 +179,7 @@ def _pool(compiler: Compiler) -> ProcessPoolExecutor:
     """Forked workers inherit the compiler and the recipes already loaded here."""
     context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(
-        min(_workers(), MAX_WORKERS),
+        _workers(),
         mp_context=context,
         initializer=_start_worker,
         initargs=(compiler,),
