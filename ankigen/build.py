@@ -209,7 +209,8 @@ def build(
     # ankigen's own CSS is the engine's (whose digest signs every entry): the project's
     # is what can change.
     own_css = project_css(config)
-    stored = runs.get(project.run_key("build", own_css, _written(config)))
+    blobs = lock_blobs(config.lock)  # the build does not commit: one look serves the run
+    stored = runs.get(project.run_key("build", own_css, _written(config, blobs)))
     if stored is not None:
         try:
             return _report_from_json(stored)
@@ -223,7 +224,7 @@ def build(
 
     css = card_css() + own_css
     notes, sources = _collected(project, progress)
-    records = shipped_records(config, cache)
+    records = shipped_records(config, cache, blobs)
     shipped_kinds = latest_kinds(records.versions)
     check_kind_changes(notes, shipped_kinds)
     root_decks = sorted({n.root_deck for n in notes})
@@ -276,18 +277,19 @@ def build(
     report = BuildReport(
         tuple(reports), removed, lost_reverse_sides(notes, shipped_kinds), records.warning
     )
-    runs.put(project.run_key("build", own_css, _written(config)), sources, _report_to_json(report))
+    after = project.run_key("build", own_css, _written(config, blobs))
+    runs.put(after, sources, _report_to_json(report))
     return report
 
 
-def _written(config: Config) -> list[object]:
+def _written(config: Config, blobs: list[str] | None) -> list[object]:
     """What the build writes and reads back as shipped, as it is now: the packages, the
-    lock and the lock's git history."""
+    lock and the lock's git history (`blobs`)."""
     packages = sorted(config.output.glob("*.apkg")) if config.output.is_dir() else []
     return [
         [[str(path), file_digest(path)] for path in packages],
         file_digest(config.lock),
-        lock_blobs(config.lock),
+        blobs,
     ]
 
 

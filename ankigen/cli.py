@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ankigen.build import build, check, discover
 from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
+
+if TYPE_CHECKING:
+    from ankigen.compile import Progress
 
 COMMANDS = (
     (
@@ -255,7 +258,7 @@ class _PrintVersion(argparse.Action):
         parser.exit()
 
 
-def _progress() -> Callable[[str, int, int], None] | None:
+def _progress() -> Progress | None:
     """A one-line bar on a terminal; nothing where the output is read by a program."""
     if not sys.stderr.isatty():
         return None

@@ -129,13 +129,14 @@ def read_files(dependencies: Dependencies, paths: Sequence[Path]) -> list[Source
     files = []
     for path in paths:
         problems: list[Problem] = []
-        data = _read(path, problems)
+        data = read_source(path, problems)
         key = dependencies.file_key(path, data) if data is not None else ""
         files.append(SourceFile(path, data, tuple(problems), key))
     return files
 
 
-def _read(path: Path, problems: list[Problem]) -> bytes | None:
+def read_source(path: Path, problems: list[Problem]) -> bytes | None:
+    """A Markdown file's bytes, or None with the problem that says why not."""
     try:
         return path.read_bytes()
     except OSError as error:

@@ -20,6 +20,7 @@ from markdown_it.token import Token
 
 from ankigen.errors import Problem
 from ankigen.highlight import find_lexer
+from ankigen.incremental import read_source
 from ankigen.markdown import MAX_NESTING, NESTING_OVERFLOW, inline_text
 from ankigen.model import Directive, NoteKind, SourceCard
 from ankigen.notetypes import KIND_CLASSES
@@ -62,12 +63,8 @@ class _CardDraft:
 
 def parse_file(md: MarkdownIt, path: Path, problems: list[Problem]) -> list[SourceCard]:
     """Every card of one file; problems are appended, not raised, so all are reported."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        problems.append(Problem(path, 1, f"cannot read the file: {error.strerror or error}"))
-        return []
-    return parse_bytes(md, path, data, problems)
+    data = read_source(path, problems)
+    return [] if data is None else parse_bytes(md, path, data, problems)
 
 
 def parse_bytes(

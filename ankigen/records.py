@@ -23,7 +23,7 @@ from ankigen.errors import display_path
 from ankigen.notetypes import NOTE_TYPES, kind_of_fields
 from ankigen.stamps import (
     Stamp,
-    git_history,
+    lock_versions,
     note_digest,
     note_key,
     note_type_digest,
@@ -55,9 +55,10 @@ class Records:
     warning: str  # "" or what the author should know
 
 
-def shipped_records(config: Config, cache: BuildCache) -> Records:
+def shipped_records(config: Config, cache: BuildCache, blobs: list[str] | None) -> Records:
+    """`blobs`: the lock's committed versions (stamps.lock_blobs), read once per build."""
     working = read_lock(config.lock)
-    history = git_history(config.lock)
+    history = lock_versions(config.lock, blobs)
     packages = package_versions(config.output, cache)
     versions = [*packages, *(history or []), *([working] if working is not None else [])]
     return Records(working, versions, _warning(config, working, history, packages))

@@ -64,12 +64,9 @@ class Resolver:
         self, path: Path, directive: Directive, problems: list[Problem]
     ) -> tuple[str, Media | None] | None:
         key = call_key(directive)
-        if key in self._calls:
-            return self._calls[key]
-        stored = self._stored.get(key) if self._stored is not None else None
-        if stored is not None:
-            self._calls[key] = stored
-            return stored
+        made = self._known(key)
+        if made is not None:
+            return made
         registry = self._registry()
         recipe = registry.get(directive.kind, directive.name)
         if recipe is None:
@@ -98,14 +95,17 @@ class Resolver:
         found: dict[str, Directive] = {}
         for directive in directives:
             key = call_key(directive)
-            if key in found or key in self._calls:
-                continue
-            stored = self._stored.get(key) if self._stored is not None else None
-            if stored is not None:
-                self._calls[key] = stored
-            else:
+            if key not in found and self._known(key) is None:
                 found[key] = directive
         return list(found.values())
+
+    def _known(self, key: str) -> tuple[str, Media | None] | None:
+        """The call's result if this build made it, or an earlier one stored it."""
+        if key not in self._calls and self._stored is not None:
+            stored = self._stored.get(key)
+            if stored is not None:
+                self._calls[key] = stored
+        return self._calls.get(key)
 
     def made(self, directive: Directive) -> tuple[str, Media | None] | None:
         """Makes one call for another process's resolver (which reports its problems)."""

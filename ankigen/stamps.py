@@ -210,7 +210,11 @@ def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
     """Every committed version of the lock, on any ref; None outside a git work tree
     (or without git). Versions that do not parse are skipped: history is evidence,
     not input to fix."""
-    blobs = lock_blobs(lock)
+    return lock_versions(lock, lock_blobs(lock))
+
+
+def lock_versions(lock: Path, blobs: list[str] | None) -> list[dict[str, Stamp]] | None:
+    """The versions of the lock in these git objects (`lock_blobs`); None for none."""
     if blobs is None:
         return None
     if not blobs:

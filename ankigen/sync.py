@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ankigen.build import build, collect, used_note_types
 from ankigen.config import Config
@@ -29,7 +28,8 @@ from ankigen.package import note_guid
 from ankigen.stamps import read_lock
 from ankigen.style import project_css
 
-Progress = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from ankigen.compile import Progress
 
 
 @dataclass

@@ -237,23 +237,16 @@ def test_a_cached_check_runs_no_recipe_code(tmp_path: Path) -> None:
         f"open({str(marker)!r}, 'a').write('x')\n" + RECIPES, encoding="utf-8"
     )
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache-home")}
+
+    def check() -> None:
+        command = [sys.executable, "-m", "ankigen", "check"]
+        subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+
     for _ in range(3):
-        subprocess.run(
-            [sys.executable, "-m", "ankigen", "check"],
-            cwd=root,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        check()
     assert marker.read_text() == "x"
     edit(root / "content" / "plain.md", "Answer one.", "Answer 1.")
-    subprocess.run(
-        [sys.executable, "-m", "ankigen", "check"],
-        cwd=root,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    check()
     assert marker.read_text() == "x", "a card edit in a file without recipes imported them"
 
 
