@@ -21,8 +21,8 @@ from ankigen.cache import BuildCache, digest_of, file_digest
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import BuildError, Problem, display_path
-from ankigen.incremental import Dependencies, SourceFile, Sources, StoredRuns, read_files
-from ankigen.model import Note
+from ankigen.incremental import Dependencies, SourceFile, StoredRuns, read_files
+from ankigen.model import Note, NoteRow
 from ankigen.output import write_all
 from ankigen.stamps import (
     NOTE_PREFIX,
@@ -30,7 +30,6 @@ from ankigen.stamps import (
     latest_kinds,
     lock_blobs,
     lock_text,
-    note_digest,
     note_key,
     note_type_digest,
     now,
@@ -40,7 +39,7 @@ from ankigen.stamps import (
 from ankigen.style import project_css
 
 if TYPE_CHECKING:
-    from ankigen.compile import Progress
+    from ankigen.compile import Compiled, Progress
     from ankigen.notetypes import NoteType
     from ankigen.recipes import Registry
 
@@ -146,7 +145,7 @@ def _project(config: Config, use_cache: bool) -> _Project:
 def collect(config: Config, use_cache: bool = True, progress: Progress | None = None) -> list[Note]:
     """Every note of the project, fully rendered and validated; writes nothing but the
     build cache (which only ever saves time: see cache.py)."""
-    return _collected(_project(config, use_cache), progress)[0]
+    return _collected(_project(config, use_cache), progress).notes
 
 
 def check(config: Config, use_cache: bool = True, progress: Progress | None = None) -> CheckReport:
@@ -157,22 +156,25 @@ def check(config: Config, use_cache: bool = True, progress: Progress | None = No
     stored = runs.get(key)
     if isinstance(stored, list) and len(stored) == 2 and all(type(n) is int for n in stored):
         return CheckReport(stored[0], stored[1])
-    from ankigen.cardview import card_count
-
-    notes, sources = _collected(project, progress)
-    report = CheckReport(len(notes), card_count(notes))
-    runs.put(key, sources, [report.notes, report.cards])
+    compiled = _collected(project, progress)
+    report = CheckReport(len(compiled.notes), card_count(compiled.rows))
+    runs.put(key, compiled.sources, [report.notes, report.cards])
     return report
 
 
-def _collected(project: _Project, progress: Progress | None) -> tuple[list[Note], Sources]:
+def card_count(rows: Sequence[NoteRow]) -> int:
+    return sum(len(row.card_ords) for row in rows)
+
+
+def _collected(project: _Project, progress: Progress | None) -> Compiled:
+    """Every file's notes, checked together: a problem anywhere raises them all."""
     from ankigen.compile import compile_files
 
     config = project.config
     registry = functools.cache(functools.partial(load_recipes, config))  # only when needed
     compiled = compile_files(config, project.files, project.cache, registry, progress)
-    problems = [problem for result in compiled.results for problem in result.problems]
-    notes = [note for result in compiled.results for note in result.notes]
+    problems = compiled.problems
+    notes = compiled.notes
     _check_unique_ids(notes, problems)
     if not notes and not problems:
         # A deck of nothing is a mistake (a wrong 'content', headings at the wrong level),
@@ -188,7 +190,7 @@ def _collected(project: _Project, progress: Progress | None) -> tuple[list[Note]
         )
     if problems:
         raise BuildError(problems)
-    return notes, compiled.sources
+    return compiled
 
 
 def build(
@@ -216,23 +218,21 @@ def build(
             return _report_from_json(stored)
         except (TypeError, ValueError):
             pass  # not a report: build
-    from ankigen.cardview import card_count
     from ankigen.kinds import check_kind_changes, lost_reverse_sides
-    from ankigen.notetypes import card_css, note_fields
+    from ankigen.notetypes import card_css
     from ankigen.package import package_bytes
     from ankigen.records import remember_package, shipped_records
 
     css = card_css() + own_css
-    notes, sources = _collected(project, progress)
+    compiled = _collected(project, progress)
+    notes, rows = compiled.notes, compiled.rows
     records = shipped_records(config, cache, blobs)
     shipped_kinds = latest_kinds(records.versions)
     check_kind_changes(notes, shipped_kinds)
     root_decks = sorted({n.root_deck for n in notes})
     current = {
-        note_key(n.root_deck, n.card_id): Stamp(
-            note_digest(n.kind.value, note_fields(n), n.tags), 0, n.kind.value
-        )
-        for n in notes
+        note_key(n.root_deck, n.card_id): Stamp(row.digest, 0, n.kind.value)
+        for n, row in zip(notes, rows, strict=True)
     }
     used_types = used_note_types(notes)
     current.update(note_type_stamps(used_types, css))
@@ -243,7 +243,8 @@ def build(
     shipped: dict[str, dict[str, Stamp]] = {}  # digest of a package made -> its stamps
     reports = []
     for root_deck in root_decks:
-        group = [n for n in notes if n.root_deck == root_deck]
+        members = [i for i, n in enumerate(notes) if n.root_deck == root_deck]
+        group, group_rows = [notes[i] for i in members], [rows[i] for i in members]
         mods = [stamps[note_key(root_deck, n.card_id)].mod for n in group]
         type_mods = {
             t.key: stamps[type_key(root_deck, t.key)].mod for ns, t in used_types if ns == root_deck
@@ -252,7 +253,7 @@ def build(
         key = digest_of(root_deck, css, type_mods, [_package_row(n, stamps) for n in group])
         there = file_digest(path)
         if there is None or cache.get("package", key) != there:
-            data = package_bytes(root_deck, group, mods, type_mods, css)
+            data = package_bytes(root_deck, group, group_rows, mods, type_mods, css)
             made[key] = hashlib.sha256(data).hexdigest()
             shipped[made[key]] = {
                 k: stamps[k]
@@ -262,7 +263,8 @@ def build(
             if made[key] != there:
                 files[path] = data
         media = {item.name for n in group for item in n.media}
-        reports.append(DeckReport(path, len(group), card_count(group), len(media), path in files))
+        cards = card_count(group_rows)
+        reports.append(DeckReport(path, len(group), cards, len(media), path in files))
     if records.working != stamps:  # the same stamps are the same lock text
         files[config.lock] = lock_text(stamps).encode("utf-8")
     write_all(files)
@@ -278,7 +280,7 @@ def build(
         tuple(reports), removed, lost_reverse_sides(notes, shipped_kinds), records.warning
     )
     after = project.run_key("build", own_css, _written(config, blobs))
-    runs.put(after, sources, _report_to_json(report))
+    runs.put(after, compiled.sources, _report_to_json(report))
     return report
 
 

@@ -11,7 +11,6 @@ compares every card side with the official `anki` package's output.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ankigen.model import Note
@@ -58,11 +57,6 @@ def _cards(note: Note) -> list[_Card]:
         for ordinal, template in enumerate(note_type.templates, start=1)
         if render(template.question, fields, None, True).strip()
     ]
-
-
-def card_count(notes: Sequence[Note]) -> int:
-    """How many cards Anki makes of these notes; renders no answer side."""
-    return sum(len(_cards(note)) for note in notes)
 
 
 def card_sides(note: Note) -> list[CardSide]:

@@ -16,7 +16,8 @@ from ankigen.config import Config
 from ankigen.errors import Problem
 from ankigen.incremental import Dependencies, SourceFile, Sources, StoredCalls, StoredFiles
 from ankigen.markdown import make_parser
-from ankigen.model import Directive, Media, Note, SourceCard
+from ankigen.model import Directive, Media, Note, NoteRow, SourceCard
+from ankigen.package import note_row
 from ankigen.parse import parse_bytes
 from ankigen.recipes import Registry
 from ankigen.render import render_card
@@ -32,6 +33,7 @@ Progress = Callable[[str, int, int], None]  # (what, done, total)
 @dataclass(frozen=True, slots=True)
 class FileResult:
     notes: tuple[Note, ...]
+    rows: tuple[NoteRow, ...]  # each note's, in order
     problems: tuple[Problem, ...]
 
 
@@ -46,11 +48,16 @@ class Compiler:
     of a project."""
 
     def __init__(
-        self, root: Path, registry: Callable[[], Registry], stored: StoredCalls | None
+        self,
+        root: Path,
+        registry: Callable[[], Registry],
+        stored_calls: StoredCalls | None,
+        stored_files: StoredFiles,
     ) -> None:
         self.root = root
         self.md = make_parser()
-        self.resolver = Resolver(registry, stored)
+        self.resolver = Resolver(registry, stored_calls)
+        self.stored_files = stored_files
         self._parsed: dict[Path, tuple[list[SourceCard], list[Problem]]] = {}
 
     def parse(self, path: Path, data: bytes) -> tuple[list[SourceCard], list[Problem]]:
@@ -60,26 +67,44 @@ class Compiler:
             self._parsed[path] = parse_bytes(self.md, path, data, problems), problems
         return self._parsed[path]
 
-    def compile(self, path: Path, data: bytes) -> _Compiled:
-        """Resolve and render the file's cards; a file with problems yields no notes."""
-        cards, problems = self.parse(path, data)
-        del self._parsed[path]
+    def compile(self, file: SourceFile) -> _Compiled:
+        """Resolve and render the file's cards, and keep them in the build cache (here:
+        in parallel when this is a worker); a file with problems yields no notes."""
+        cards, problems = self.parse(file.path, file.data or b"")
+        del self._parsed[file.path]
         if problems:
-            return _Compiled(FileResult((), tuple(problems)), Sources())
+            return _Compiled(FileResult((), (), tuple(problems)), Sources())
         self.resolver.images_read = {}
         notes = tuple(
             render_card(self.md, card, self.resolver.resolve(card, self.root, problems))
             for card in cards
         )
-        result = FileResult(notes if not problems else (), tuple(problems))
+        if problems:
+            return _Compiled(FileResult((), (), tuple(problems)), Sources())
+        rows = tuple(note_row(note) for note in notes)
         calls_recipes = any(card.directives for card in cards)
-        return _Compiled(result, Sources(self.resolver.images_read, calls_recipes))
+        sources = Sources(self.resolver.images_read, calls_recipes)
+        self.stored_files.put(file, notes, rows, sources)
+        return _Compiled(FileResult(notes, rows, ()), sources)
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
     results: list[FileResult]  # in the order of the files
     sources: Sources  # every image and recipe the notes came from
+
+    @property
+    def notes(self) -> list[Note]:
+        return [note for result in self.results for note in result.notes]
+
+    @property
+    def rows(self) -> list[NoteRow]:
+        """Each note's row, in the order of `notes`."""
+        return [row for result in self.results for row in result.rows]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for result in self.results for problem in result.problems]
 
 
 def compile_files(
@@ -98,21 +123,19 @@ def compile_files(
     todo: list[SourceFile] = []
     for file in files:
         if file.data is None:
-            results[file.path] = FileResult((), file.problems)
+            results[file.path] = FileResult((), (), file.problems)
             continue
-        stored = stored_files.get(file.key)
+        stored = stored_files.get(file)
         if stored is None:
             todo.append(file)
         else:
-            results[file.path] = FileResult(stored[0], ())
-            sources |= stored[1]
-    compiler = Compiler(config.root, registry, stored_calls)
-    made = _compile(compiler, registry, [(f.path, f.data or b"") for f in todo], progress)
-    for file, done in zip(todo, made, strict=True):
+            notes, rows, file_sources = stored
+            results[file.path] = FileResult(notes, rows, ())
+            sources |= file_sources
+    compiler = Compiler(config.root, registry, stored_calls, stored_files)
+    for file, done in zip(todo, _compile(compiler, registry, todo, progress), strict=True):
         results[file.path] = done.result
         sources |= done.sources
-        if not done.result.problems:
-            stored_files.put(file.key, done.result.notes, done.sources)
     return Compiled([results[file.path] for file in files], sources)
 
 
@@ -123,19 +146,19 @@ def _workers() -> int:
 def _compile(
     compiler: Compiler,
     registry: Callable[[], Registry],
-    files: list[tuple[Path, bytes]],
+    files: list[SourceFile],
     progress: Progress | None,
 ) -> list[_Compiled]:
     """Recipe calls first, on every core (drawing figures dominates a clean build), then
     the files: in forked workers when there is enough Markdown to pay for them (they
     inherit the calls just made and the files parsed to find them), else here."""
     # A directive's fence names its kind, so a file without these words calls no recipe.
-    calling = [(path, data) for path, data in files if b"figure" in data or b"example" in data]
-    parsed = [compiler.parse(path, data) for path, data in calling]
+    calling = [f for f in files if f.data and (b"figure" in f.data or b"example" in f.data)]
+    parsed = [compiler.parse(file.path, file.data or b"") for file in calling]
     cards = [card for found, problems in parsed if not problems for card in found]
     directives = [directive for card in cards for directive in card.directives]
     _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
-    if _workers() >= 2 and sum(len(data) for _, data in files) >= PARALLEL_MIN_BYTES:
+    if _workers() >= 2 and sum(len(file.data or b"") for file in files) >= PARALLEL_MIN_BYTES:
         registry()  # loaded once here, inherited by every forked worker
         with _pool(compiler) as pool:
             chunk = max(1, len(files) // (_workers() * 4))
@@ -144,7 +167,7 @@ def _compile(
                 done.append(item)
                 _report(progress, "files", len(done), len(files))
             return done
-    return [compiler.compile(path, data) for path, data in files]
+    return [compiler.compile(file) for file in files]
 
 
 def _make_calls(
@@ -191,9 +214,9 @@ def _start_worker(compiler: Compiler) -> None:
     _worker = compiler
 
 
-def _compile_in_worker(file: tuple[Path, bytes]) -> _Compiled:
+def _compile_in_worker(file: SourceFile) -> _Compiled:
     assert _worker is not None
-    return _worker.compile(*file)
+    return _worker.compile(file)
 
 
 def _call_in_worker(directive: Directive) -> tuple[str, Media | None] | None:

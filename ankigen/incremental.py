@@ -24,7 +24,7 @@ from ankigen.cache import BuildCache, digest_of, file_digest
 from ankigen.config import Config
 from ankigen.confine import inside_project
 from ankigen.errors import Problem
-from ankigen.model import Media, Note, NoteKind
+from ankigen.model import Media, Note, NoteKind, NoteRow
 
 LIBRARIES = (
     "numpy",
@@ -152,20 +152,28 @@ class StoredFiles:
         self.cache = cache
         self.dependencies = dependencies
 
-    def get(self, key: str) -> tuple[tuple[Note, ...], Sources] | None:
-        entry = self.cache.get("file", key)
+    def get(self, file: SourceFile) -> tuple[tuple[Note, ...], tuple[NoteRow, ...], Sources] | None:
+        """The file's notes, their rows, and what they came from."""
+        entry = self.cache.get("file", file.key)
         try:
             sources = self.dependencies.current(entry)
             if sources is None:
                 return None
-            return tuple(_note_from_json(note) for note in entry["notes"]), sources
+            path = Path(entry["path"])  # a file's notes share it: made once
+            notes = tuple(_note_from_json(path, note) for note in entry["notes"])
+            rows = tuple(_row_from_json(row) for row in entry["rows"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
+        return (notes, rows, sources) if len(rows) == len(notes) else None
 
-    def put(self, key: str, notes: tuple[Note, ...], sources: Sources) -> None:
+    def put(
+        self, file: SourceFile, notes: Sequence[Note], rows: Sequence[NoteRow], sources: Sources
+    ) -> None:
         entry = self.dependencies.entry(sources)
+        entry["path"] = str(file.path)
         entry["notes"] = [_note_to_json(note) for note in notes]
-        self.cache.put("file", key, entry)
+        entry["rows"] = [[row.guid, list(row.card_ords), row.digest] for row in rows]
+        self.cache.put("file", file.key, entry)
 
 
 class StoredRuns:
@@ -211,38 +219,43 @@ class StoredCalls:
         self.cache.put("call", self.dependencies.call_key(key), entry)
 
 
-def _note_to_json(note: Note) -> dict[str, Any]:
-    return {
-        "path": str(note.path),
-        "line": note.line,
-        "root_deck": note.root_deck,
-        "card_id": note.card_id,
-        "kind": note.kind.value,
-        "deck": note.deck,
-        "question": note.question,
-        "answer": note.answer,
-        "extra": note.extra,
-        "source": note.source,
-        "tags": list(note.tags),
-        "media": [_media_to_json(item) for item in note.media],
-    }
+def _note_to_json(note: Note) -> list[Any]:
+    return [
+        note.line,
+        note.root_deck,
+        note.card_id,
+        note.kind.value,
+        note.deck,
+        note.question,
+        note.answer,
+        note.extra,
+        note.source,
+        list(note.tags),
+        [_media_to_json(item) for item in note.media],
+    ]
 
 
-def _note_from_json(fields: dict[str, Any]) -> Note:
+def _note_from_json(path: Path, fields: list[Any]) -> Note:
+    line, root_deck, card_id, kind, deck, question, answer, extra, source, tags, media = fields
     return Note(
-        path=Path(fields["path"]),
-        line=int(fields["line"]),
-        root_deck=str(fields["root_deck"]),
-        card_id=str(fields["card_id"]),
-        kind=NoteKind(fields["kind"]),
-        deck=str(fields["deck"]),
-        question=str(fields["question"]),
-        answer=str(fields["answer"]),
-        extra=str(fields["extra"]),
-        source=str(fields["source"]),
-        tags=tuple(str(tag) for tag in fields["tags"]),
-        media=tuple(_media_from_json(item) for item in fields["media"]),
+        path=path,
+        line=int(line),
+        root_deck=str(root_deck),
+        card_id=str(card_id),
+        kind=NoteKind(kind),
+        deck=str(deck),
+        question=str(question),
+        answer=str(answer),
+        extra=str(extra),
+        source=str(source),
+        tags=tuple(str(tag) for tag in tags),
+        media=tuple(_media_from_json(item) for item in media),
     )
+
+
+def _row_from_json(fields: list[Any]) -> NoteRow:
+    guid, card_ords, digest = fields
+    return NoteRow(str(guid), tuple(int(ordinal) for ordinal in card_ords), str(digest))
 
 
 def _media_to_json(media: Media) -> dict[str, str]:

@@ -86,3 +86,15 @@ class Note:
     source: str
     tags: tuple[str, ...]
     media: tuple[Media, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """What packaging a note takes work to compute (package.note_row): its GUID, the
+    cards it makes (their template or cloze ordinals, in genanki's order), and the
+    digest its stamp follows. Made where the note is rendered, in parallel, and kept
+    with it in the build cache, so writing a package only copies rows."""
+
+    guid: str
+    card_ords: tuple[int, ...]
+    digest: str

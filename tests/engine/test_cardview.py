@@ -12,7 +12,7 @@ from conftest import import_package
 from ankigen.cardview import card_sides
 from ankigen.model import Note
 from ankigen.notetypes import note_type_of
-from ankigen.package import package_bytes
+from ankigen.package import note_row, package_bytes
 
 STYLE = re.compile(r"(?s)^<style>.*?</style>")
 
@@ -25,7 +25,8 @@ def anki_sides(collection: Any, notes: list[Note], tmp_path: Path) -> dict[tuple
     for root_deck, group in by_root_deck.items():
         types = {note_type_of(n.kind).key: 1 for n in group}
         apkg = tmp_path / f"{root_deck}.apkg"
-        apkg.write_bytes(package_bytes(root_deck, group, [1] * len(group), types, ""))
+        rows = [note_row(note) for note in group]
+        apkg.write_bytes(package_bytes(root_deck, group, rows, [1] * len(group), types, ""))
         import_package(collection, apkg)
     cards = {}
     for card_id in collection.find_cards(""):
