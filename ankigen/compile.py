@@ -26,6 +26,11 @@ from ankigen.resolve import Resolver
 # Below this much Markdown, starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 256 * 1024
 MAX_WORKERS = 8
+# The workers are one process per core: a BLAS that starts a thread per core in each of
+# them (OpenBLAS spins while it waits) has them fight for the cores, a sixth of a clean
+# build's time. One thread each unless the user says otherwise; numpy reads these when
+# it loads, so they are set before any recipe is imported.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -152,6 +157,9 @@ def _compile(
     """Recipe calls first, on every core (drawing figures dominates a clean build), then
     the files: in forked workers when there is enough Markdown to pay for them (they
     inherit the calls just made and the files parsed to find them), else here."""
+    if _workers() >= 2:
+        for name in BLAS_THREADS:
+            os.environ.setdefault(name, "1")
     # A directive's fence names its kind, so a file without these words calls no recipe.
     calling = [f for f in files if f.data and (b"figure" in f.data or b"example" in f.data)]
     parsed = [compiler.parse(file.path, file.data or b"") for file in calling]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Any
 
@@ -11,6 +12,7 @@ def figure_to_svg(figure: Any, salt: str) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
+    _share_formula_layouts()
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": salt}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -34,3 +36,30 @@ def is_figure(value: Any) -> bool:
     from matplotlib.figure import Figure
 
     return isinstance(value, Figure)
+
+
+@functools.cache
+def _share_formula_layouts() -> None:
+    """matplotlib lays out a formula (mathtext, 6 ms each) once per renderer, and saving
+    a figure drawn with a layout engine makes two renderers, measuring its text with a
+    third: the deck's 91 formulas were laid out 348 times, a quarter of the drawing.
+    Here one cache serves every renderer of the process. A layout depends only on the
+    arguments, so the bytes are the same (tested); a matplotlib without this private
+    cache is left as it is."""
+    from matplotlib.mathtext import MathTextParser
+
+    separate: Any = getattr(MathTextParser, "_parse_cached", None)
+    lay_out = getattr(separate, "__wrapped__", None)
+    if lay_out is None:
+        return
+    parsers = {"vector": MathTextParser("path"), "raster": MathTextParser("agg")}
+
+    @functools.lru_cache(maxsize=1024)
+    def laid_out(output: str, *arguments: Any) -> Any:
+        return lay_out(parsers[output], *arguments)
+
+    @functools.wraps(separate)
+    def shared(self: Any, *arguments: Any) -> Any:
+        return laid_out(self._output_type, *arguments)
+
+    setattr(MathTextParser, "_parse_cached", shared)  # noqa: B010 (private to matplotlib)
