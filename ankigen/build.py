@@ -321,7 +321,8 @@ def used_note_types(notes: Sequence[Note]) -> list[tuple[str, NoteType]]:
     """(root deck, note type) of every note type these notes are written with."""
     from ankigen.notetypes import note_type_of
 
-    return sorted({(n.root_deck, note_type_of(n.kind)) for n in notes}, key=_type_order)
+    kinds = {(n.root_deck, n.kind) for n in notes}
+    return sorted({(root_deck, note_type_of(kind)) for root_deck, kind in kinds}, key=_type_order)
 
 
 def _type_order(pair: tuple[str, NoteType]) -> tuple[str, str]:

@@ -133,8 +133,9 @@ def package_bytes(
     decks: dict[str, genanki.Deck] = {}
     media: dict[str, Media] = {}
     for note, row, mod in zip(notes, rows, note_mods, strict=True):
-        deck = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
-        deck.add_note(_RowNote(models[note_type_of(note.kind).key], note, row, mod))
+        if note.deck not in decks:
+            decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
+        decks[note.deck].add_note(_RowNote(models[note_type_of(note.kind).key], note, row, mod))
         media.update((item.name, item) for item in note.media)
     package = genanki.Package([decks[name] for name in sorted(decks)])
     collection = collection_bytes(package, max([*type_mods.values(), *note_mods]))
