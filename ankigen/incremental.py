@@ -236,26 +236,31 @@ def _note_to_json(note: Note) -> list[Any]:
 
 
 def _note_from_json(path: Path, fields: list[Any]) -> Note:
+    """A note from an entry this engine wrote and signed (cache.py): its values have the
+    types they were written with, so only their number is checked."""
     line, root_deck, card_id, kind, deck, question, answer, extra, source, tags, media = fields
     return Note(
-        path=path,
-        line=int(line),
-        root_deck=str(root_deck),
-        card_id=str(card_id),
-        kind=NoteKind(kind),
-        deck=str(deck),
-        question=str(question),
-        answer=str(answer),
-        extra=str(extra),
-        source=str(source),
-        tags=tuple(str(tag) for tag in tags),
-        media=tuple(_media_from_json(item) for item in media),
+        path,
+        line,
+        root_deck,
+        card_id,
+        _KINDS[kind],
+        deck,
+        question,
+        answer,
+        extra,
+        source,
+        tuple(tags),
+        tuple(_media_from_json(item) for item in media) if media else (),
     )
+
+
+_KINDS = {kind.value: kind for kind in NoteKind}
 
 
 def _row_from_json(fields: list[Any]) -> NoteRow:
     guid, card_ords, digest = fields
-    return NoteRow(str(guid), tuple(int(ordinal) for ordinal in card_ords), str(digest))
+    return NoteRow(guid, tuple(card_ords), digest)
 
 
 def _media_to_json(media: Media) -> dict[str, str]:
