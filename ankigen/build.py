@@ -366,7 +366,9 @@ def load_recipes(config: Config) -> Registry:
     """The project's recipes; a module that fails to load is reported in the
     author's file (the innermost frame outside ankigen), never in ours."""
     from ankigen.recipes import RecipeLoadError, load_recipe_folders
+    from ankigen.workers import one_blas_thread_each
 
+    one_blas_thread_each()  # recipes run in forked workers, and numpy loads with them
     try:
         return load_recipe_folders(config.recipes)
     except RecipeLoadError as error:

@@ -4,10 +4,7 @@ parallel worker processes, and recipe calls (figures, mostly) are made in parall
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +19,10 @@ from ankigen.parse import parse_bytes
 from ankigen.recipes import Registry
 from ankigen.render import render_card
 from ankigen.resolve import Resolver
+from ankigen.workers import forked_map, worker_count
 
 # Below this much Markdown, starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 256 * 1024
-MAX_WORKERS = 8
-# The workers are one process per core: a BLAS that starts a thread per core in each of
-# them (OpenBLAS spins while it waits) has them fight for the cores, a sixth of a clean
-# build's time. One thread each unless the user says otherwise; numpy reads these when
-# it loads, so they are set before any recipe is imported.
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -144,10 +136,6 @@ def compile_files(
     return Compiled([results[file.path] for file in files], sources)
 
 
-def _workers() -> int:
-    return min(os.cpu_count() or 1, MAX_WORKERS)
-
-
 def _compile(
     compiler: Compiler,
     registry: Callable[[], Registry],
@@ -157,24 +145,20 @@ def _compile(
     """Recipe calls first, on every core (drawing figures dominates a clean build), then
     the files: in forked workers when there is enough Markdown to pay for them (they
     inherit the calls just made and the files parsed to find them), else here."""
-    if _workers() >= 2:
-        for name in BLAS_THREADS:
-            os.environ.setdefault(name, "1")
     # A directive's fence names its kind, so a file without these words calls no recipe.
     calling = [f for f in files if f.data and (b"figure" in f.data or b"example" in f.data)]
     parsed = [compiler.parse(file.path, file.data or b"") for file in calling]
     cards = [card for found, problems in parsed if not problems for card in found]
     directives = [directive for card in cards for directive in card.directives]
     _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
-    if _workers() >= 2 and sum(len(file.data or b"") for file in files) >= PARALLEL_MIN_BYTES:
+    if worker_count() >= 2 and sum(len(file.data or b"") for file in files) >= PARALLEL_MIN_BYTES:
         registry()  # loaded once here, inherited by every forked worker
-        with _pool(compiler) as pool:
-            chunk = max(1, len(files) // (_workers() * 4))
-            done = []
-            for item in pool.map(_compile_in_worker, files, chunksize=chunk):
-                done.append(item)
-                _report(progress, "files", len(done), len(files))
-            return done
+        chunk = max(1, len(files) // (worker_count() * 4))
+        done = []
+        for item in forked_map(_compile_one, compiler, files, chunk):
+            done.append(item)
+            _report(progress, "files", len(done), len(files))
+        return done
     return [compiler.compile(file) for file in files]
 
 
@@ -186,16 +170,14 @@ def _make_calls(
 ) -> None:
     """Figures and worked examples not in the cache, on every core: drawing dominates a
     clean build. A call that fails is left for the resolver, which reports it."""
-    if len(calls) < 2 or _workers() < 2:
+    if len(calls) < 2 or worker_count() < 2:
         return
     registry()
-    with _pool(compiler) as pool:
-        for count, (directive, result) in enumerate(
-            zip(calls, pool.map(_call_in_worker, calls), strict=True), start=1
-        ):
-            if result is not None:
-                compiler.resolver.remember(directive, result)
-            _report(progress, "figures and examples", count, len(calls))
+    made = forked_map(_make_call, compiler, calls)
+    for count, (directive, result) in enumerate(zip(calls, made, strict=True), start=1):
+        if result is not None:
+            compiler.resolver.remember(directive, result)
+        _report(progress, "figures and examples", count, len(calls))
 
 
 def _report(progress: Progress | None, what: str, done: int, total: int) -> None:
@@ -203,30 +185,9 @@ def _report(progress: Progress | None, what: str, done: int, total: int) -> None
         progress(what, done, total)
 
 
-_worker: Compiler | None = None  # this worker process's compiler
+def _compile_one(compiler: Compiler, file: SourceFile) -> _Compiled:
+    return compiler.compile(file)
 
 
-def _pool(compiler: Compiler) -> ProcessPoolExecutor:
-    """Forked workers inherit the compiler and the recipes already loaded here."""
-    context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(
-        _workers(),
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(compiler,),
-    )
-
-
-def _start_worker(compiler: Compiler) -> None:
-    global _worker
-    _worker = compiler
-
-
-def _compile_in_worker(file: SourceFile) -> _Compiled:
-    assert _worker is not None
-    return _worker.compile(file)
-
-
-def _call_in_worker(directive: Directive) -> tuple[str, Media | None] | None:
-    assert _worker is not None
-    return _worker.resolver.made(directive)
+def _make_call(compiler: Compiler, directive: Directive) -> tuple[str, Media | None] | None:
+    return compiler.resolver.made(directive)

@@ -20,6 +20,7 @@ from ankigen.parse import parse_file
 from ankigen.products import DrawnFigure
 from ankigen.recipes import RecipeError, Registry
 from ankigen.stamps import content_digest
+from ankigen.workers import forked_map, worker_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +57,21 @@ def figure_calls(config: Config, registry: Registry) -> list[FigureCall]:
 
 
 def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
-    """Draws everything first, then writes: a bad call leaves the folder as it was."""
+    """Draws everything first, on every core, then writes: a bad call leaves the folder
+    as it was."""
     registry = load_recipes(config)
+    calls = figure_calls(config, registry)
+    if worker_count() >= 2 and len(calls) >= 2:
+        drawings = list(forked_map(_draw, registry, calls))
+    else:
+        drawings = [_draw(registry, call) for call in calls]
     files: dict[Path, bytes] = {}
     items = []
     problems: list[Problem] = []
-    for call in figure_calls(config, registry):
-        recipe = registry.get("figure", call.name)
-        if recipe is None:
-            problems.append(replace(call.where, message=f"unknown figure '{call.name}'"))
+    for call, drawn in zip(calls, drawings, strict=True):
+        if isinstance(drawn, str):
+            problems.append(replace(call.where, message=drawn))
             continue
-        try:
-            drawn = recipe.call(call.params, png=True)
-        except RecipeError as error:
-            problems.append(replace(call.where, message=error.message))
-            continue
-        assert isinstance(drawn, DrawnFigure)  # a figure recipe's call returns nothing else
         stem = call.name if not call.params else f"{call.name}-{content_digest(call.params)[:8]}"
         files[out / f"{stem}.svg"] = drawn.svg
         files[out / f"{stem}.png"] = drawn.png
@@ -80,3 +80,16 @@ def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
         raise BuildError(problems)
     write_all(files)
     return items
+
+
+def _draw(registry: Registry, call: FigureCall) -> DrawnFigure | str:
+    """The figure, or what is wrong with the call."""
+    recipe = registry.get("figure", call.name)
+    if recipe is None:
+        return f"unknown figure '{call.name}'"
+    try:
+        drawn = recipe.call(call.params, png=True)
+    except RecipeError as error:
+        return error.message
+    assert isinstance(drawn, DrawnFigure)  # a figure recipe's call returns nothing else
+    return drawn
