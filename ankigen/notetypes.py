@@ -41,7 +41,7 @@ class NoteType:
 
     def values(self, named: dict[str, str]) -> tuple[str, ...]:
         """Field values in this type's order, taken by name: no caller depends on the order."""
-        return tuple(named[name] for name in self.fields)
+        return tuple(map(named.__getitem__, self.fields))
 
     def model_id(self, root_deck: str) -> int:
         """A fixed id per root deck and type, in the range genanki recommends."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -40,6 +41,27 @@ def test_two_changes_in_one_second_get_two_times() -> None:
 def test_lock_round_trips_with_note_types() -> None:
     stamps = {"note:D/x": Stamp(A, 7, "reversed"), "notetype:D/basic": Stamp(B, 9)}
     assert parse_lock(lock_text(stamps)) == stamps
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        {},
+        {
+            'note:深度 "学习"::子/x': Stamp(A, 7, "cloze"),
+            "note:D\\x\n\u2028\x01é/y": Stamp(B, 10**10, "basic"),
+            "notetype:D/basic": Stamp(C, 9),
+        },
+    ],
+)
+def test_the_lock_is_written_as_json_writes_it(stamps: dict[str, Stamp]) -> None:
+    """Locks already committed keep their bytes: only a changed stamp shows in a diff."""
+    entries = {
+        key: {"hash": s.digest, "mod": s.mod, **({"kind": s.kind} if s.kind else {})}
+        for key, s in sorted(stamps.items())
+    }
+    data = {"version": 2, "stamps": entries}
+    assert lock_text(stamps) == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
 @pytest.mark.parametrize(
