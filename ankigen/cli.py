@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "figures":
             from ankigen.gallery import render_gallery  # matplotlib, only when asked
 
-            for item in render_gallery(config, args.out):
+            for item in render_gallery(config, args.out, _progress()):
                 print(f"{display_path(item.png)}  (SVG {item.svg_bytes / 1024:.1f} KB)")
             return 0
         if args.command == "preview":

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ankigen.build import discover, load_recipes
+from ankigen.compile import Progress
 from ankigen.config import Config
 from ankigen.errors import BuildError, Problem
 from ankigen.markdown import make_parser
@@ -56,15 +57,22 @@ def figure_calls(config: Config, registry: Registry) -> list[FigureCall]:
     return list(calls.values())
 
 
-def render_gallery(config: Config, out: Path) -> list[GalleryItem]:
+def render_gallery(
+    config: Config, out: Path, progress: Progress | None = None
+) -> list[GalleryItem]:
     """Draws everything first, on every core, then writes: a bad call leaves the folder
     as it was."""
     registry = load_recipes(config)
     calls = figure_calls(config, registry)
     if worker_count() >= 2 and len(calls) >= 2:
-        drawings = list(forked_map(_draw, registry, calls))
+        made = forked_map(_draw, registry, calls)
     else:
-        drawings = [_draw(registry, call) for call in calls]
+        made = (_draw(registry, call) for call in calls)
+    drawings = []
+    for drawing in made:
+        drawings.append(drawing)
+        if progress is not None:
+            progress("figures", len(drawings), len(calls))
     files: dict[Path, bytes] = {}
     items = []
     problems: list[Problem] = []

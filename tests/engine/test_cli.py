@@ -41,8 +41,8 @@ def test_every_command_explains_itself_with_an_example() -> None:
 def test_progress_shows_on_a_terminal_and_nowhere_else(
     cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Figures and examples not in the cache are made with a progress bar on a terminal;
-    piped output (CI, scripts, these tests) stays quiet."""
+    """Figures and examples not in the cache are made with a progress bar on a terminal,
+    and so is the gallery; piped output (CI, scripts, these tests) stays quiet."""
     quiet = cli("build", project)
     assert quiet.code == 0 and "[" not in quiet.err
     (project / "build").rename(project / "old-build")  # an empty cache: everything is made
@@ -50,3 +50,6 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(
     shown = cli("build", project)
     assert shown.code == 0
     assert re.search(r"\rfigures and examples +\[#{30}\] (\d+)/\1\n", shown.err), shown.err
+    gallery = cli("figures", project)
+    assert gallery.code == 0
+    assert re.search(r"\rfigures +\[#{30}\] (\d+)/\1\n", gallery.err), gallery.err
