@@ -153,14 +153,14 @@ class StoredFiles:
         self.dependencies = dependencies
 
     def get(self, file: SourceFile) -> tuple[tuple[Note, ...], tuple[NoteRow, ...], Sources] | None:
-        """The file's notes, their rows, and what they came from."""
+        """The file's notes, their rows, and what they came from (the key holds the
+        file's path, which its notes share)."""
         entry = self.cache.get("file", file.key)
         try:
             sources = self.dependencies.current(entry)
             if sources is None:
                 return None
-            path = Path(entry["path"])  # a file's notes share it: made once
-            notes = tuple(_note_from_json(path, note) for note in entry["notes"])
+            notes = tuple(_note_from_json(file.path, note) for note in entry["notes"])
             rows = tuple(_row_from_json(row) for row in entry["rows"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
@@ -170,7 +170,6 @@ class StoredFiles:
         self, file: SourceFile, notes: Sequence[Note], rows: Sequence[NoteRow], sources: Sources
     ) -> None:
         entry = self.dependencies.entry(sources)
-        entry["path"] = str(file.path)
         entry["notes"] = [_note_to_json(note) for note in notes]
         entry["rows"] = [[row.guid, list(row.card_ords), row.digest] for row in rows]
         self.cache.put("file", file.key, entry)
