@@ -39,9 +39,10 @@ from ankigen.stamps import (
 from ankigen.style import project_css
 
 if TYPE_CHECKING:
-    from ankigen.compile import Compiled, Progress
+    from ankigen.compile import Compiled
     from ankigen.notetypes import NoteType
     from ankigen.recipes import Registry
+    from ankigen.workers import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,7 @@ def check(config: Config, use_cache: bool = True, progress: Progress | None = No
 
 
 def card_count(rows: Sequence[NoteRow]) -> int:
+    """The cards the packages hold: Anki imports them as genanki made them."""
     return sum(len(row.card_ords) for row in rows)
 
 
@@ -250,7 +252,7 @@ def build(
             t.key: stamps[type_key(root_deck, t.key)].mod for ns, t in used_types if ns == root_deck
         }
         path = config.output / f"{root_deck}.apkg"
-        key = digest_of(root_deck, css, type_mods, [_package_row(n, stamps) for n in group])
+        key = digest_of(root_deck, css, type_mods, [_package_content(n, stamps) for n in group])
         there = file_digest(path)
         if there is None or cache.get("package", key) != there:
             data = package_bytes(root_deck, group, group_rows, mods, type_mods, css)
@@ -311,7 +313,7 @@ def _report_from_json(stored: list[list[Any]]) -> BuildReport:
     return BuildReport(decks, (), (), "")
 
 
-def _package_row(note: Note, stamps: dict[str, Stamp]) -> list[object]:
+def _package_content(note: Note, stamps: dict[str, Stamp]) -> list[object]:
     """All of a note that its package holds (media by their content-hashed names)."""
     stamp = stamps[note_key(note.root_deck, note.card_id)]
     return [note.card_id, note.deck, stamp.digest, stamp.mod, [m.name for m in note.media]]

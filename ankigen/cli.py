@@ -13,7 +13,7 @@ from ankigen.config import Config, load_config
 from ankigen.errors import BuildError, display_path
 
 if TYPE_CHECKING:
-    from ankigen.compile import Progress
+    from ankigen.workers import Progress
 
 COMMANDS = (
     (

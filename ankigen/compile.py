@@ -19,12 +19,10 @@ from ankigen.parse import parse_bytes
 from ankigen.recipes import Registry
 from ankigen.render import render_card
 from ankigen.resolve import Resolver
-from ankigen.workers import forked_map, worker_count
+from ankigen.workers import Progress, run_all, worker_count
 
 # Below this much Markdown, starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 256 * 1024
-
-Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +68,23 @@ class Compiler:
         cards, problems = self.parse(file.path, file.data or b"")
         del self._parsed[file.path]
         if problems:
-            return _Compiled(FileResult((), (), tuple(problems)), Sources())
+            return _failed(problems)
         self.resolver.images_read = {}
         notes = tuple(
             render_card(self.md, card, self.resolver.resolve(card, self.root, problems))
             for card in cards
         )
-        if problems:
-            return _Compiled(FileResult((), (), tuple(problems)), Sources())
+        if problems:  # every card is resolved, so that every problem is reported
+            return _failed(problems)
         rows = tuple(note_row(note) for note in notes)
         calls_recipes = any(card.directives for card in cards)
         sources = Sources(self.resolver.images_read, calls_recipes)
         self.stored_files.put(file, notes, rows, sources)
         return _Compiled(FileResult(notes, rows, ()), sources)
+
+
+def _failed(problems: list[Problem]) -> _Compiled:
+    return _Compiled(FileResult((), (), tuple(problems)), Sources())
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +153,19 @@ def _compile(
     cards = [card for found, problems in parsed if not problems for card in found]
     directives = [directive for card in cards for directive in card.directives]
     _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
-    if worker_count() >= 2 and sum(len(file.data or b"") for file in files) >= PARALLEL_MIN_BYTES:
-        registry()  # loaded once here, inherited by every forked worker
-        chunk = max(1, len(files) // (worker_count() * 4))
-        done = []
-        for item in forked_map(_compile_one, compiler, files, chunk):
-            done.append(item)
-            _report(progress, "files", len(done), len(files))
-        return done
-    return [compiler.compile(file) for file in files]
+    # Workers pay for themselves with enough Markdown; they get the recipes loaded here.
+    parallel = sum(len(file.data or b"") for file in files) >= PARALLEL_MIN_BYTES
+    if parallel:
+        registry()
+    return run_all(
+        _compile_one,
+        compiler,
+        files,
+        progress=progress,
+        what="files",
+        parallel=parallel,
+        chunksize=max(1, len(files) // (worker_count() * 4)),
+    )
 
 
 def _make_calls(
@@ -170,19 +176,13 @@ def _make_calls(
 ) -> None:
     """Figures and worked examples not in the cache, on every core: drawing dominates a
     clean build. A call that fails is left for the resolver, which reports it."""
-    if len(calls) < 2 or worker_count() < 2:
+    if not calls:
         return
     registry()
-    made = forked_map(_make_call, compiler, calls)
-    for count, (directive, result) in enumerate(zip(calls, made, strict=True), start=1):
+    made = run_all(_make_call, compiler, calls, progress=progress, what="figures and examples")
+    for directive, result in zip(calls, made, strict=True):
         if result is not None:
             compiler.resolver.remember(directive, result)
-        _report(progress, "figures and examples", count, len(calls))
-
-
-def _report(progress: Progress | None, what: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(what, done, total)
 
 
 def _compile_one(compiler: Compiler, file: SourceFile) -> _Compiled:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from ankigen.build import discover, load_recipes
-from ankigen.compile import Progress
 from ankigen.config import Config
 from ankigen.errors import BuildError, Problem
 from ankigen.markdown import make_parser
@@ -21,7 +20,7 @@ from ankigen.parse import parse_file
 from ankigen.products import DrawnFigure
 from ankigen.recipes import RecipeError, Registry
 from ankigen.stamps import content_digest
-from ankigen.workers import forked_map, worker_count
+from ankigen.workers import Progress, run_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +63,7 @@ def render_gallery(
     as it was."""
     registry = load_recipes(config)
     calls = figure_calls(config, registry)
-    if worker_count() >= 2 and len(calls) >= 2:
-        made = forked_map(_draw, registry, calls)
-    else:
-        made = (_draw(registry, call) for call in calls)
-    drawings = []
-    for drawing in made:
-        drawings.append(drawing)
-        if progress is not None:
-            progress("figures", len(drawings), len(calls))
+    drawings = run_all(_draw, registry, calls, progress=progress, what="figures")
     files: dict[Path, bytes] = {}
     items = []
     problems: list[Problem] = []

@@ -13,6 +13,7 @@ package then only copies rows into SQLite.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -20,7 +21,6 @@ import json
 import sqlite3
 import zipfile
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 
 import genanki
@@ -58,7 +58,7 @@ def note_row(note: Note) -> NoteRow:
     )
 
 
-@cache
+@functools.cache
 def _card_model(note_type: NoteType) -> genanki.Model:
     """The note type as genanki decides which cards a note makes (ids and style play no
     part in that)."""
@@ -94,7 +94,8 @@ class _RowNote:
         row, mod = self._row, self._mod
         fields = self._fields
         note = (next(id_gen), row.guid, self.model.model_id, mod, -1, self._tags)
-        cursor.execute(_NOTE_ROW, (*note, "\x1f".join(fields), fields[0], 0, 0, ""))
+        sort_field = fields[self.model.sort_field_index]
+        cursor.execute(_NOTE_ROW, (*note, "\x1f".join(fields), sort_field, 0, 0, ""))
         note_id = cursor.lastrowid
         for ordinal in row.card_ords:
             card = (next(id_gen), note_id, deck_id, ordinal, mod, -1)
@@ -145,8 +146,9 @@ def package_bytes(
 
 
 def collection_bytes(package: genanki.Package, timestamp: int) -> bytes:
-    """The package's SQLite collection, built in memory: no file, and no header field
-    that records this machine's SQLite version."""
+    """The package's SQLite collection, built in memory: no file, and none of the header
+    fields a file gets (write counter, the SQLite version that wrote it), so the bytes
+    do not depend on the machine's SQLite."""
     connection = sqlite3.connect(":memory:")
     try:
         package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))

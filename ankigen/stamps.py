@@ -204,7 +204,7 @@ def lock_text(stamps: Mapping[str, Stamp]) -> str:
         kind = f',\n   "kind": {_quoted(stamp.kind)}' if stamp.kind else ""
         entries.append(
             f'  {_quoted(key)}: {{\n   "hash": {_quoted(stamp.digest)},\n'
-            f'   "mod": {int(stamp.mod)}{kind}\n  }}'
+            f'   "mod": {stamp.mod}{kind}\n  }}'
         )
     table = "{\n" + ",\n".join(entries) + "\n }" if entries else "{}"
     return f'{{\n "version": {LOCK_VERSION},\n "stamps": {table}\n}}\n'

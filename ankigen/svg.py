@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from typing import Any
 
 
@@ -43,9 +44,10 @@ def _share_formula_layouts() -> None:
     """matplotlib lays out a formula (mathtext, 6 ms each) once per renderer, and saving
     a figure drawn with a layout engine makes two renderers, measuring its text with a
     third: the deck's 91 formulas were laid out 348 times, a quarter of the drawing.
-    Here one cache serves every renderer of the process. A layout depends only on the
-    arguments, so the bytes are the same (tested); a matplotlib without this private
-    cache is left as it is."""
+    Here one cache serves every renderer of the process. A layout depends on its
+    arguments and on the `mathtext.*` settings, which are part of the key, so the bytes
+    are the same (tested); a matplotlib without this private cache is left as it is."""
+    from matplotlib import rcParams
     from matplotlib.mathtext import MathTextParser
 
     separate: Any = getattr(MathTextParser, "_parse_cached", None)
@@ -53,13 +55,18 @@ def _share_formula_layouts() -> None:
     if lay_out is None:
         return
     parsers = {"vector": MathTextParser("path"), "raster": MathTextParser("agg")}
+    settings = sorted(name for name in rcParams if name.startswith("mathtext."))
 
     @functools.lru_cache(maxsize=1024)
-    def laid_out(output: str, *arguments: Any) -> Any:
+    def laid_out(output: str, mathtext: tuple[Any, ...], *arguments: Any) -> Any:
         return lay_out(parsers[output], *arguments)
 
     @functools.wraps(separate)
     def shared(self: Any, *arguments: Any) -> Any:
-        return laid_out(self._output_type, *arguments)
+        mathtext = tuple(str(rcParams[name]) for name in settings)
+        return laid_out(self._output_type, mathtext, *arguments)
 
+    # A layout holds FreeType fonts, which a forked process must not share (matplotlib
+    # empties its own font cache in a fork for the same reason).
+    os.register_at_fork(after_in_child=laid_out.cache_clear)
     setattr(MathTextParser, "_parse_cached", shared)  # noqa: B010 (private to matplotlib)

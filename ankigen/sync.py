@@ -29,7 +29,7 @@ from ankigen.stamps import read_lock
 from ankigen.style import project_css
 
 if TYPE_CHECKING:
-    from ankigen.compile import Progress
+    from ankigen.workers import Progress
 
 
 @dataclass

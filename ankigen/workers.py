@@ -7,16 +7,23 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 MAX_WORKERS = 8
 # The workers are one process per core: a BLAS that starts a thread per core in each of
 # them (OpenBLAS spins while it waits) has them fight for the cores, a sixth of a clean
-# build's time. numpy reads these when it loads.
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# build's time. numpy reads these when it loads; OpenBLAS prefers its own over OMP's.
+BLAS_THREADS = (
+    "OPENBLAS_NUM_THREADS",
+    "GOTO_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 
+Progress = Callable[[str, int, int], None]  # (what, done, total)
 State = TypeVar("State")
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -28,25 +35,44 @@ def worker_count() -> int:
 
 def one_blas_thread_each() -> None:
     """Before numpy is imported (recipes import it): one BLAS thread per worker, unless
-    the user has set otherwise."""
-    if worker_count() >= 2:
+    the user has chosen a number of threads in any of the ways BLAS libraries read."""
+    if worker_count() >= 2 and not any(name in os.environ for name in BLAS_THREADS):
         for name in BLAS_THREADS:
-            os.environ.setdefault(name, "1")
+            os.environ[name] = "1"
 
 
-def forked_map(
+def run_all(
     work: Callable[[State, Item], Result],
     state: State,
     items: Sequence[Item],
+    *,
+    progress: Progress | None = None,
+    what: str = "",
+    parallel: bool = True,
     chunksize: int = 1,
-) -> Iterator[Result]:
-    """`work(state, item)` for each item, in order, on every core: `work` must be a
-    module-level function, `state` is inherited by the forked workers, never copied."""
+) -> list[Result]:
+    """`work(state, item)` for each item, in order, reported to `progress` as `what`:
+    in forked workers on every core when `parallel` and there are two cores and two
+    items, else here. `work` must be a module-level function; the workers inherit
+    `state` when they fork, it is never pickled."""
+    results: list[Result] = []
+
+    def done(result: Result) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(what, len(results), len(items))
+
+    if not (parallel and worker_count() >= 2 and len(items) >= 2):
+        for item in items:
+            done(work(state, item))
+        return results
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         worker_count(), mp_context=context, initializer=_inherit, initargs=(state,)
     ) as pool:
-        yield from pool.map(functools.partial(_in_worker, work), items, chunksize=chunksize)
+        for result in pool.map(functools.partial(_in_worker, work), items, chunksize=chunksize):
+            done(result)
+    return results
 
 
 _state: Any = None  # this worker's inherited state

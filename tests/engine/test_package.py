@@ -1,5 +1,6 @@
-"""A package holds exactly what genanki writes: the rows made ahead (NoteRow) change
-how fast a package is written, never a byte of it."""
+"""A package's collection is written statement for statement as genanki writes it: the
+rows made ahead (NoteRow) change how fast, never a byte; and no byte of it depends on
+the machine's SQLite."""
 
 from __future__ import annotations
 
@@ -73,3 +74,14 @@ def test_rows_made_ahead_write_genanki_bytes(deck_notes: list[Note]) -> None:
     ours = collection_bytes(package_of(root_deck, notes, mods, row_note), max(mods))
     theirs = genanki_collection(package_of(root_deck, notes, mods, genanki_note), max(mods))
     assert ours == theirs
+
+
+def test_the_collection_does_not_record_which_sqlite_wrote_it(deck_notes: list[Note]) -> None:
+    """The same sources give the same package on any machine: a SQLite file's header
+    would carry its write counter and the library's version (bytes 24 and 92-99)."""
+    note = deck_notes[0]
+    package = package_of(note.root_deck, [note], [1_800_000_000], genanki_note)
+    header = collection_bytes(package, 1_800_000_000)[:100]
+    assert header.startswith(b"SQLite format 3\x00")
+    assert header[24:28] == bytes(4)  # no write counter
+    assert header[92:100] == bytes(8)  # no "valid for" counter, no SQLite version

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +116,23 @@ def test_parallel_compilation_gives_the_same_package(
     cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
     assert cli("build", project).code == 0
     serial = digest(project / "dist" / "Fixture.apkg")
+    pools: list[object] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr("ankigen.workers.ProcessPoolExecutor", CountedPool)
     monkeypatch.setattr("ankigen.compile.PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
+    shutil.rmtree(project / "build")  # nothing cached: every file is compiled again
     (project / "ankigen.lock").unlink()
     assert cli("build", project).code == 0
+    assert pools, "the files were not compiled in workers"
+    assert digest(project / "dist" / "Fixture.apkg") == serial
+    assert cli("build", project).code == 0  # and from the cache the workers wrote
     assert digest(project / "dist" / "Fixture.apkg") == serial

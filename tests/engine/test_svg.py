@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -30,3 +31,15 @@ def test_one_formula_cache_draws_the_same_bytes(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(MathTextParser, "_parse_cached", separate)
     assert figure_to_svg(formulas_figure(), salt="f") == shared
     assert b"<path" in shared and shared.count(b'id="DejaVu') >= 10  # formulas as glyphs
+
+
+def test_a_changed_formula_setting_gets_its_own_layouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recipe may change how formulas are set: the shared cache must not serve it the
+    layouts made under the old setting."""
+    plain = figure_to_svg(formulas_figure(), salt="f")
+    with matplotlib.rc_context({"mathtext.default": "bf"}):
+        shared = figure_to_svg(formulas_figure(), salt="f")
+    separate = MathTextParser._parse_cached.__wrapped__  # type: ignore[attr-defined]
+    monkeypatch.setattr(MathTextParser, "_parse_cached", separate)
+    with matplotlib.rc_context({"mathtext.default": "bf"}):
+        assert figure_to_svg(formulas_figure(), salt="f") == shared != plain

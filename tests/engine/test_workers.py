@@ -7,7 +7,7 @@ import os
 import pytest
 
 from ankigen import workers
-from ankigen.workers import BLAS_THREADS, forked_map, one_blas_thread_each
+from ankigen.workers import BLAS_THREADS, one_blas_thread_each, run_all
 
 
 def _scaled(state: tuple[object, int], item: int) -> tuple[int, int]:
@@ -16,18 +16,38 @@ def _scaled(state: tuple[object, int], item: int) -> tuple[int, int]:
     return item * factor, os.getpid()
 
 
-def test_state_is_inherited_not_pickled_and_results_keep_their_order() -> None:
+def test_state_is_inherited_not_pickled_and_results_keep_their_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
     state = (lambda: None, 3)  # a lambda cannot be pickled: only a fork can pass it on
-    results = list(forked_map(_scaled, state, list(range(20))))
+    seen: list[tuple[str, int, int]] = []
+    results = run_all(
+        _scaled, state, list(range(20)), progress=lambda *a: seen.append(a), what="items"
+    )
     assert [value for value, _ in results] == [3 * item for item in range(20)]
     assert all(pid != os.getpid() for _, pid in results)
+    assert seen == [("items", done, 20) for done in range(1, 21)]
 
 
-def test_one_blas_thread_per_worker_unless_the_user_says(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("parallel", "items"), [(False, 5), (True, 1)])
+def test_small_or_serial_work_is_done_here(
+    parallel: bool, items: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    results = run_all(_scaled, (print, 2), list(range(items)), parallel=parallel)
+    assert results == [(2 * item, os.getpid()) for item in range(items)]
+
+
+@pytest.mark.parametrize("chosen", [None, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"])
+def test_one_blas_thread_per_worker_unless_the_user_chose(
+    chosen: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(workers, "worker_count", lambda: 2)
     for name in BLAS_THREADS:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    if chosen is not None:
+        monkeypatch.setenv(chosen, "4")
     one_blas_thread_each()
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "1"
-    assert os.environ["OMP_NUM_THREADS"] == "4"
+    expected = {name: "1" for name in BLAS_THREADS} if chosen is None else {chosen: "4"}
+    assert {name: os.environ[name] for name in BLAS_THREADS if name in os.environ} == expected
