@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ankigen.cache import BuildCache
 from ankigen.config import Config
-from ankigen.errors import Problem
+from ankigen.errors import BuildError, Problem
 from ankigen.incremental import Dependencies, SourceFile, Sources, StoredCalls, StoredFiles
 from ankigen.markdown import make_parser
 from ankigen.model import Directive, Media, Note, NoteRow, SourceCard
@@ -19,7 +19,7 @@ from ankigen.parse import parse_bytes
 from ankigen.recipes import Registry
 from ankigen.render import render_card
 from ankigen.resolve import Resolver
-from ankigen.workers import Progress, run_all, worker_count
+from ankigen.workers import ENDED_PROCESS, Progress, WorkerDied, run_all, worker_count
 
 # Below this much Markdown, starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 256 * 1024
@@ -151,35 +151,47 @@ def _compile(
     calling = [f for f in files if f.data and (b"figure" in f.data or b"example" in f.data)]
     parsed = [compiler.parse(file.path, file.data or b"") for file in calling]
     cards = [card for found, problems in parsed if not problems for card in found]
-    directives = [directive for card in cards for directive in card.directives]
-    _make_calls(compiler, registry, compiler.resolver.missing(directives), progress)
+    _make_calls(compiler, registry, cards, progress)
     # Workers pay for themselves with enough Markdown; they get the recipes loaded here.
-    parallel = sum(len(file.data or b"") for file in files) >= PARALLEL_MIN_BYTES
+    size = sum(len(file.data or b"") for file in files)
+    parallel = worker_count() >= 2 and size >= PARALLEL_MIN_BYTES
     if parallel:
         registry()
-    return run_all(
-        _compile_one,
-        compiler,
-        files,
-        progress=progress,
-        what="files",
-        parallel=parallel,
-        chunksize=max(1, len(files) // (worker_count() * 4)),
-    )
+    try:
+        return run_all(
+            _compile_one,
+            compiler,
+            files,
+            progress=progress,
+            what="files",
+            in_workers=parallel,
+            chunksize=max(1, len(files) // (worker_count() * 4)),
+        )
+    except WorkerDied as died:
+        message = f"compiling this file {ENDED_PROCESS}"
+        raise BuildError([Problem(files[died.index].path, 1, message)]) from None
 
 
 def _make_calls(
     compiler: Compiler,
     registry: Callable[[], Registry],
-    calls: list[Directive],
+    cards: list[SourceCard],
     progress: Progress | None,
 ) -> None:
-    """Figures and worked examples not in the cache, on every core: drawing dominates a
-    clean build. A call that fails is left for the resolver, which reports it."""
+    """The cards' figures and worked examples not in the cache, on every core: drawing
+    dominates a clean build. A call that fails is left for the resolver, which reports
+    it; one that ends its process is reported here, at its directive."""
+    calls = compiler.resolver.missing(d for card in cards for d in card.directives)
     if not calls:
         return
     registry()
-    made = run_all(_make_call, compiler, calls, progress=progress, what="figures and examples")
+    try:
+        made = run_all(_make_call, compiler, calls, progress=progress, what="figures and examples")
+    except WorkerDied as died:
+        call = calls[died.index]
+        path = next(card.path for card in cards if call in card.directives)
+        message = f"{call.kind} '{call.name}' {ENDED_PROCESS}"
+        raise BuildError([Problem(path, call.line, message)]) from None
     for directive, result in zip(calls, made, strict=True):
         if result is not None:
             compiler.resolver.remember(directive, result)

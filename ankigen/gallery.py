@@ -20,7 +20,7 @@ from ankigen.parse import parse_file
 from ankigen.products import DrawnFigure
 from ankigen.recipes import RecipeError, Registry
 from ankigen.stamps import content_digest
-from ankigen.workers import Progress, run_all
+from ankigen.workers import ENDED_PROCESS, Progress, WorkerDied, run_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,12 @@ def render_gallery(
     as it was."""
     registry = load_recipes(config)
     calls = figure_calls(config, registry)
-    drawings = run_all(_draw, registry, calls, progress=progress, what="figures")
+    try:
+        drawings = run_all(_draw, registry, calls, progress=progress, what="figures")
+    except WorkerDied as died:
+        call = calls[died.index]
+        message = f"figure '{call.name}' {ENDED_PROCESS}"
+        raise BuildError([replace(call.where, message=message)]) from None
     files: dict[Path, bytes] = {}
     items = []
     problems: list[Problem] = []

@@ -212,6 +212,7 @@ def twin_recipe(name: str) -> str:
 # Recipes only the cases that call them load (a module of the case's own project).
 ODD_RECIPES = '''"""Recipes that misbehave."""
 
+import os
 import sys
 
 from ankigen import Step, WorkedExample, figure, worked_example
@@ -220,6 +221,11 @@ from ankigen import Step, WorkedExample, figure, worked_example
 @worked_example("exits")
 def exits() -> WorkedExample:
     sys.exit(3)  # a helper that ends the process (argparse does on bad input)
+
+
+@worked_example("ends-process")
+def ends_process() -> WorkedExample:
+    os._exit(3)  # as a crash in native code would: no exception to catch
 
 
 @figure("not-a-figure")
@@ -543,6 +549,13 @@ CASES: list[Bad] = [
         steps(recipe_modules({"odd": ODD_RECIPES}), card(directive("example", "exits"))),
         f"{CARDS}:7",
         "example 'exits' failed: SystemExit",
+    ),
+    Bad(
+        "recipe that ends its process",
+        steps(recipe_modules({"odd": ODD_RECIPES}), card(directive("example", "ends-process"))),
+        f"{CARDS}:7",
+        "example 'ends-process' ended the process running it (os._exit, or a crash in native "
+        "code): make the recipe return or raise instead",
     ),
     # -- code blocks and nesting
     Bad(

@@ -21,24 +21,27 @@ def returns_text() -> object:
 """
 
 
-def test_broken_figures_are_located_in_the_content(tmp_path: Path) -> None:
-    (tmp_path / "my_recipes").mkdir()
-    (tmp_path / "my_recipes" / "__init__.py").write_text("", encoding="utf-8")
-    (tmp_path / "my_recipes" / "broken.py").write_text(RECIPES, encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text(
+def figures(root: Path, recipes: str, cards: str) -> subprocess.CompletedProcess[str]:
+    """`ankigen figures` in a new project of these recipes and cards."""
+    (root / "my_recipes").mkdir()
+    (root / "my_recipes" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "my_recipes" / "broken.py").write_text(recipes, encoding="utf-8")
+    (root / "pyproject.toml").write_text(
         '[tool.ankigen]\nrecipes = ["my_recipes"]\n', encoding="utf-8"
     )
-    (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "cards.md").write_text(
-        "---\ndeck: T\n---\n\n## Q {#q}\n\n```figure raises\nn = 2\n```\n", encoding="utf-8"
-    )
-    result = subprocess.run(
+    (root / "content").mkdir()
+    (root / "content" / "cards.md").write_text(f"---\ndeck: T\n---\n\n{cards}", encoding="utf-8")
+    return subprocess.run(
         [sys.executable, "-m", "ankigen", "figures", "--out", "gallery"],
-        cwd=tmp_path,
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_broken_figures_are_located_in_the_content(tmp_path: Path) -> None:
+    result = figures(tmp_path, RECIPES, "## Q {#q}\n\n```figure raises\nn = 2\n```\n")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
         "my_recipes/broken.py:4: figure 'raises' failed: ZeroDivisionError: "
@@ -48,5 +51,18 @@ def test_broken_figures_are_located_in_the_content(tmp_path: Path) -> None:
         "content/cards.md:7: figure recipe 'raises' returned int: "
         "a figure must return a matplotlib Figure",
         "ankigen: 3 problems, nothing written",
+    ]
+    assert not (tmp_path / "gallery").exists()
+
+
+def test_a_figure_that_ends_its_process_is_named(tmp_path: Path) -> None:
+    """os._exit (or a crash in native code) ends the worker drawing it, never ankigen."""
+    ends = 'import os\n\nfrom ankigen import figure\n\n\n@figure("ends")\ndef ends() -> object:\n'
+    result = figures(tmp_path, ends + "    os._exit(3)\n", "## Q {#q}\n\nA.\n")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "my_recipes/broken.py:6: figure 'ends' ended the process running it (os._exit, or a "
+        "crash in native code): make the recipe return or raise instead",
+        "ankigen: 1 problem, nothing written",
     ]
     assert not (tmp_path / "gallery").exists()

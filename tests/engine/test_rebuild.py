@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import import_package
+
+from ankigen.workers import run_all
 
 
 def answer_good(col: Any, card_id: int) -> None:
@@ -119,20 +120,19 @@ def test_parallel_compilation_gives_the_same_package(
     monkeypatch.setattr("os.cpu_count", lambda: 1)
     assert cli("build", project).code == 0
     serial = digest(project / "dist" / "Fixture.apkg")
-    pools: list[object] = []
+    runs: list[tuple[str, bool]] = []
 
-    class CountedPool(ProcessPoolExecutor):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pools.append(self)
-            super().__init__(*args, **kwargs)
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        runs.append((kwargs["what"], kwargs.get("in_workers", True)))
+        return run_all(*args, **kwargs)
 
-    monkeypatch.setattr("ankigen.workers.ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr("ankigen.compile.run_all", noted)
     monkeypatch.setattr("ankigen.compile.PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     shutil.rmtree(project / "build")  # nothing cached: every file is compiled again
     (project / "ankigen.lock").unlink()
     assert cli("build", project).code == 0
-    assert pools, "the files were not compiled in workers"
+    assert ("files", True) in runs, runs
     assert digest(project / "dist" / "Fixture.apkg") == serial
     assert cli("build", project).code == 0  # and from the cache the workers wrote
     assert digest(project / "dist" / "Fixture.apkg") == serial
