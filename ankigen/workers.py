@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 MAX_WORKERS = 8
 # The workers are one process per core: a BLAS that starts a thread per core in each of
-# them (OpenBLAS spins while it waits) has them fight for the cores, a sixth of a clean
+# them (OpenBLAS spins while it waits) has them fight for the cores: a tenth of a clean
 # build's time. numpy reads these when it loads; OpenBLAS prefers its own over OMP's.
 BLAS_THREADS = (
     "OPENBLAS_NUM_THREADS",
