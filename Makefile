@@ -73,8 +73,8 @@ format: $(TEST_STAMP) ## Reformat the code with ruff
 	$(BIN)/ruff format .
 
 .PHONY: bench
-bench: $(BASE_STAMP) ## Time builds of the deck and of 10,000 and 50,000 generated cards
-	$(BIN)/python benchmarks/bench_build.py
+bench: $(BASE_STAMP) ## Time builds of the deck and of 10,000 and 50,000 cards (AGAINST=rev compares)
+	$(BIN)/python benchmarks/bench_build.py $(if $(AGAINST),--against $(AGAINST))
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv)
