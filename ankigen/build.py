@@ -174,7 +174,7 @@ def _collected(project: _Project, progress: Progress | None) -> Compiled:
 
     config = project.config
     registry = functools.cache(functools.partial(load_recipes, config))  # only when needed
-    compiled = compile_files(config, project.files, project.cache, registry, progress)
+    compiled = compile_files(project.dependencies, project.files, project.cache, registry, progress)
     problems = compiled.problems
     notes = compiled.notes
     _check_unique_ids(notes, problems)
@@ -247,20 +247,20 @@ def build(
     for root_deck in root_decks:
         members = [i for i, n in enumerate(notes) if n.root_deck == root_deck]
         group, group_rows = [notes[i] for i in members], [rows[i] for i in members]
-        mods = [stamps[note_key(root_deck, n.card_id)].mod for n in group]
+        keys = [note_key(root_deck, n.card_id) for n in group]
+        mods = [stamps[k].mod for k in keys]
         type_mods = {
             t.key: stamps[type_key(root_deck, t.key)].mod for ns, t in used_types if ns == root_deck
         }
         path = config.output / f"{root_deck}.apkg"
-        key = digest_of(root_deck, css, type_mods, [_package_content(n, stamps) for n in group])
+        contents = [_package_content(n, stamps[k]) for n, k in zip(group, keys, strict=True)]
+        key = digest_of(root_deck, css, type_mods, contents)
         there = file_digest(path)
         if there is None or cache.get("package", key) != there:
             data = package_bytes(root_deck, group, group_rows, mods, type_mods, css)
             made[key] = hashlib.sha256(data).hexdigest()
             shipped[made[key]] = {
-                k: stamps[k]
-                for k in [note_key(root_deck, n.card_id) for n in group]
-                + [type_key(root_deck, t) for t in type_mods]
+                k: stamps[k] for k in keys + [type_key(root_deck, t) for t in type_mods]
             }
             if made[key] != there:
                 files[path] = data
@@ -313,9 +313,8 @@ def _report_from_json(stored: list[list[Any]]) -> BuildReport:
     return BuildReport(decks, (), (), "")
 
 
-def _package_content(note: Note, stamps: dict[str, Stamp]) -> list[object]:
+def _package_content(note: Note, stamp: Stamp) -> list[object]:
     """All of a note that its package holds (media by their content-hashed names)."""
-    stamp = stamps[note_key(note.root_deck, note.card_id)]
     return [note.card_id, note.deck, stamp.digest, stamp.mod, [m.name for m in note.media]]
 
 

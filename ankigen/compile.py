@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen.cache import BuildCache
-from ankigen.config import Config
 from ankigen.errors import BuildError, Problem
 from ankigen.incremental import Dependencies, SourceFile, Sources, StoredCalls, StoredFiles
 from ankigen.markdown import make_parser
@@ -89,32 +88,23 @@ def _failed(problems: list[Problem]) -> _Compiled:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    results: list[FileResult]  # in the order of the files
+    """Every file's notes, rows and problems, in the order of the files."""
+
+    notes: list[Note]
+    rows: list[NoteRow]  # each note's, in the order of `notes`
+    problems: list[Problem]
     sources: Sources  # every image and recipe the notes came from
-
-    @property
-    def notes(self) -> list[Note]:
-        return [note for result in self.results for note in result.notes]
-
-    @property
-    def rows(self) -> list[NoteRow]:
-        """Each note's row, in the order of `notes`."""
-        return [row for result in self.results for row in result.rows]
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [problem for result in self.results for problem in result.problems]
 
 
 def compile_files(
-    config: Config,
+    dependencies: Dependencies,
     files: Sequence[SourceFile],
     cache: BuildCache,
     registry: Callable[[], Registry],
     progress: Progress | None = None,
 ) -> Compiled:
-    """Every file's notes, from the cache where it is current."""
-    dependencies = Dependencies(config)
+    """Every file's notes, from the cache where it is current; `dependencies` are the
+    build's (each digest is worked out once per build)."""
     stored_files = StoredFiles(cache, dependencies)
     stored_calls = StoredCalls(cache, dependencies) if cache.enabled else None
     results: dict[Path, FileResult] = {}
@@ -131,11 +121,17 @@ def compile_files(
             notes, rows, file_sources = stored
             results[file.path] = FileResult(notes, rows, ())
             sources |= file_sources
-    compiler = Compiler(config.root, registry, stored_calls, stored_files)
+    compiler = Compiler(dependencies.config.root, registry, stored_calls, stored_files)
     for file, done in zip(todo, _compile(compiler, registry, todo, progress), strict=True):
         results[file.path] = done.result
         sources |= done.sources
-    return Compiled([results[file.path] for file in files], sources)
+    ordered = [results[file.path] for file in files]
+    return Compiled(
+        [note for result in ordered for note in result.notes],
+        [row for result in ordered for row in result.rows],
+        [problem for result in ordered for problem in result.problems],
+        sources,
+    )
 
 
 def _compile(
