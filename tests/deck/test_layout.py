@@ -35,6 +35,10 @@ ARGS = [
 ]
 WIDTHS = (360, 1280)
 MAX_NIGHT_BRIGHTNESS = 0.4
+# Only a hang may fail this test, never a slow machine: the deck's page (1,500 card
+# sides, MathJax, 47 figures) takes 11 s to load here and took over 30 s, Playwright's
+# default wait, on CI.
+PAGE_WAIT_MS = 600_000
 SET_VIEW = """([width, night]) => {
   document.body.style.setProperty('--width', width + 'px');
   document.body.classList.toggle('nightMode', night);
@@ -59,9 +63,10 @@ def layout_failures(site: Path) -> list[str]:
         for width in WIDTHS:
             for mode in ("light", "night"):
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.set_default_timeout(PAGE_WAIT_MS)
                 page.goto((site / "index.html").as_uri())
                 page.evaluate(SET_VIEW, [width, mode == "night"])
-                page.wait_for_function("document.body.dataset.typeset === 'done'", timeout=300_000)
+                page.wait_for_function("document.body.dataset.typeset === 'done'")
                 found: list[dict[str, Any]] = page.evaluate(CHECK)
                 failures += [
                     f"{f['note']} {f['side']} {width}px {mode}: {f['problem']}" for f in found
