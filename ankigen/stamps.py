@@ -213,15 +213,10 @@ def lock_text(stamps: Mapping[str, Stamp]) -> str:
 _quoted = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
 
 
-def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
-    """Every committed version of the lock, on any ref; None outside a git work tree
-    (or without git). Versions that do not parse are skipped: history is evidence,
-    not input to fix."""
-    return lock_versions(lock, lock_blobs(lock))
-
-
 def lock_versions(lock: Path, blobs: list[str] | None) -> list[dict[str, Stamp]] | None:
-    """The versions of the lock in these git objects (`lock_blobs`); None for none."""
+    """The committed versions of the lock held in these git objects (`lock_blobs`: a
+    build reads them once); None outside a git work tree (or without git). Versions
+    that do not parse are skipped: history is evidence, not input to fix."""
     if blobs is None:
         return None
     if not blobs:

@@ -175,7 +175,7 @@ def measure(folder: Path, engines: list[Engine]) -> dict[str, list[Run]]:
             roots[index].append(root)
     results: dict[str, list[Run]] = {}
     for project in range(len(roots[0])):
-        for case in range(4):
+        for case in range(len(projects[0][project])):
             runs: list[list[Run]] = [[] for _ in engines]
             name, count, _, command = projects[0][project][case]
             for _ in range(count):

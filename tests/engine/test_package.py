@@ -4,8 +4,6 @@ the machine's SQLite."""
 
 from __future__ import annotations
 
-import itertools
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -55,13 +53,6 @@ def genanki_note(model: genanki.Model, note: Note, mod: int) -> genanki.Note:
     return written
 
 
-def genanki_collection(package: Any, timestamp: int) -> bytes:
-    connection = sqlite3.connect(":memory:")
-    package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
-    connection.commit()
-    return connection.serialize()
-
-
 def test_rows_made_ahead_write_genanki_bytes(deck_notes: list[Note]) -> None:
     root_deck = deck_notes[0].root_deck
     notes = [n for n in deck_notes if n.root_deck == root_deck]
@@ -72,7 +63,7 @@ def test_rows_made_ahead_write_genanki_bytes(deck_notes: list[Note]) -> None:
         return _RowNote(model, note, note_row(note), mod)
 
     ours = collection_bytes(package_of(root_deck, notes, mods, row_note), max(mods))
-    theirs = genanki_collection(package_of(root_deck, notes, mods, genanki_note), max(mods))
+    theirs = collection_bytes(package_of(root_deck, notes, mods, genanki_note), max(mods))
     assert ours == theirs
 
 

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from ankigen.errors import BuildError
-from ankigen.stamps import LockError, Stamp, git_history, lock_text, parse_lock, read_lock, restamp
+from ankigen.stamps import (
+    LockError,
+    Stamp,
+    lock_blobs,
+    lock_text,
+    lock_versions,
+    parse_lock,
+    read_lock,
+    restamp,
+)
 
 A, B, C = ("a" * 64, "b" * 64, "c" * 64)
 
@@ -94,6 +103,9 @@ def test_missing_lock_reads_as_none(tmp_path: Path) -> None:
 
 
 def test_git_history_holds_every_committed_version(tmp_path: Path) -> None:
+    def git_history(lock: Path) -> list[dict[str, Stamp]] | None:
+        return lock_versions(lock, lock_blobs(lock))
+
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
